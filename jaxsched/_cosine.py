@@ -1,0 +1,432 @@
+"""CosineDecay, CosineDecayRestarts, LinearCosineDecay, NoisyLinearCosineDecay."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+from jax.typing import ArrayLike
+
+from ._base import (
+    LearningRateSchedule,
+    _as_float_step,
+    _cast,
+    _check,
+    _compute_dtype,
+    _fail,
+    _floor_div,
+    _half_cosine,
+    _is_concrete,
+    _is_key,
+    _result_dtype,
+    _safe_divisor,
+    _safe_pow,
+    static_field,
+)
+from ._serialization import _register_builtin, to_json
+
+
+@_register_builtin
+@dataclasses.dataclass(frozen=True, eq=False)
+class CosineDecay(LearningRateSchedule):
+    """Cosine decay with optional linear warmup (Keras' ``CosineDecay``).
+
+    Without ``warmup_target``::
+
+        step = min(step, decay_steps)
+        lr(step) = initial_learning_rate * (alpha + (1 - alpha)
+                   * 0.5 * (1 + cos(pi * step / decay_steps)))
+
+    With ``warmup_target``, the rate first goes linearly from
+    ``initial_learning_rate`` (step 0) to ``warmup_target`` (step
+    ``warmup_steps``, excluded), then decays as above from ``warmup_target``
+    over the next ``decay_steps`` steps, and holds ``alpha * warmup_target``
+    from ``warmup_steps + decay_steps`` on::
+
+        lr(step) = initial_learning_rate + (warmup_target - initial_learning_rate)
+                   * step / warmup_steps                       if step < warmup_steps
+        lr(step) = cosine decay from warmup_target at step - warmup_steps
+                                                               otherwise
+
+    ``warmup_steps=0`` means no warmup (decay from ``warmup_target``). The
+    cosine factor is evaluated as ``sin(pi/2 * remaining) ** 2``: the same
+    value, exact at the end, and accurate to float32 rounding near it.
+
+    Args:
+        initial_learning_rate: Value at step 0. Sets the result dtype.
+        decay_steps: Length of the decay. Must be > 0.
+        alpha: Final value as a fraction of the decay's start value.
+        name: Optional name, kept in the config.
+        warmup_target: Value reached at the end of warmup; None for no warmup.
+        warmup_steps: Length of the warmup, >= 0. Ignored without
+            ``warmup_target``.
+
+    Returns:
+        For a scalar or array ``step``, an array of the same shape.
+
+    Example:
+        >>> sched = jaxsched.CosineDecay(0.0, 100, warmup_target=0.1, warmup_steps=10)
+        >>> print(" ".join(f"{float(sched(s)):.4f}" for s in (0, 5, 10, 60, 110)))
+        0.0000 0.0500 0.1000 0.0500 0.0000
+    """
+
+    initial_learning_rate: ArrayLike
+    decay_steps: ArrayLike
+    alpha: ArrayLike = 0.0
+    name: str | None = static_field(default=None)
+    warmup_target: ArrayLike | None = None
+    warmup_steps: ArrayLike = 0
+
+    def __post_init__(self):
+        super().__post_init__()
+        _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
+        _check(self, "warmup_steps", lambda v: v >= 0, "must be >= 0")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        out = _result_dtype(self.initial_learning_rate)
+        dtype = _compute_dtype(out)
+        lr, k, alpha = _cast(dtype, self.initial_learning_rate, self.decay_steps, self.alpha)
+        s = _as_float_step(step, dtype)
+        if self.warmup_target is None:
+            s = jnp.minimum(s, k)
+            decayed = alpha + (1 - alpha) * _half_cosine((k - s) / k)
+            return (lr * decayed).astype(out)
+        target, w = _cast(dtype, self.warmup_target, self.warmup_steps)
+        s = jnp.minimum(s, k + w)
+        warm = lr + (target - lr) * (s / _safe_divisor(w))
+        decayed = alpha + (1 - alpha) * _half_cosine((k + w - s) / k)
+        return jnp.where(s < w, warm, target * decayed).astype(out)
+
+
+def _int_power(base: jax.Array, exponent: jax.Array, bits: int = 6) -> jax.Array:
+    """base ** exponent for integral float exponents >= 0, exact when possible.
+
+    Exponents below 2**bits use binary exponentiation (exact whenever the
+    result is representable, e.g. 1.5 ** 10, on every backend); larger ones
+    use ``pow``. The squarings are clamped to the finite range so that the
+    unused high powers of a large base cannot put inf (and so NaN gradients)
+    into the program.
+    """
+    big = jnp.finfo(base.dtype).max
+    small = exponent < 2**bits
+    e = jnp.where(small, exponent, 0).astype(jnp.int32)
+    result = jnp.ones_like(base * exponent)
+    power = base
+    for bit in range(bits):
+        result = result * jnp.where(((e >> bit) & 1) == 1, power, 1)
+        power = jnp.minimum(power * power, big)
+    return jnp.where(small, result, base ** jnp.where(small, 0, exponent))
+
+
+@_register_builtin
+@dataclasses.dataclass(frozen=True, eq=False)
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts, SGDR (Keras' ``CosineDecayRestarts``).
+
+    Period ``i`` (from 0) lasts ``first_decay_steps * t_mul ** i`` steps and
+    starts at ``S_i = first_decay_steps * (t_mul ** i - 1) / (t_mul - 1)``
+    (``first_decay_steps * i`` when ``t_mul == 1``). Within it::
+
+        lr(step) = initial_learning_rate * (alpha + (1 - alpha) * m_mul ** i
+                   * 0.5 * (1 + cos(pi * (step - S_i) / period_i)))
+
+    A restart step ``S_i`` already belongs to period ``i`` (full value
+    ``m_mul ** i``). The restart index is computed from the logarithm, then
+    checked against ``S_i`` and ``S_(i+1)`` and corrected, so it is exact at
+    every restart boundary where Keras' float32 ``floor(log(...))`` can land
+    one period off. With ``t_mul < 1`` the periods shrink and sum to
+    ``first_decay_steps / (1 - t_mul)``; from there on the rate holds
+    ``alpha * initial_learning_rate`` (Keras returns NaN). Both branches are
+    NaN-free also when ``t_mul`` is traced (``vmap`` over it, ``grad``).
+
+    Args:
+        initial_learning_rate: Value at step 0. Sets the result dtype.
+        first_decay_steps: Length of the first period. Must be > 0.
+        t_mul: Factor on the period length at each restart. Must be > 0.
+        m_mul: Factor on the restart value at each restart, >= 0.
+        alpha: Minimum value as a fraction of ``initial_learning_rate``.
+        name: Optional name, kept in the config.
+
+    Returns:
+        For a scalar or array ``step``, an array of the same shape.
+
+    Example:
+        >>> sched = jaxsched.CosineDecayRestarts(0.1, 10, t_mul=2.0, m_mul=0.5)
+        >>> print(" ".join(f"{float(sched(s)):.4f}" for s in (0, 5, 10, 20, 30)))
+        0.1000 0.0500 0.0500 0.0250 0.0250
+    """
+
+    initial_learning_rate: ArrayLike
+    first_decay_steps: ArrayLike
+    t_mul: ArrayLike = 2.0
+    m_mul: ArrayLike = 1.0
+    alpha: ArrayLike = 0.0
+    name: str | None = static_field(default=None)
+
+    def __post_init__(self):
+        super().__post_init__()
+        _check(self, "first_decay_steps", lambda v: v > 0, "must be > 0")
+        _check(self, "t_mul", lambda v: v > 0, "must be > 0")
+        _check(self, "m_mul", lambda v: v >= 0, "must be >= 0")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        out = _result_dtype(self.initial_learning_rate)
+        dtype = _compute_dtype(out)
+        lr, k, t, m, alpha = _cast(
+            dtype, self.initial_learning_rate, self.first_decay_steps,
+            self.t_mul, self.m_mul, self.alpha,
+        )
+        s = _as_float_step(step, dtype)
+        i, start, period, past_end = _restart(s, k, t)
+        remaining = jnp.clip((start + period - s) / period, 0, 1)
+        decayed = alpha + (1 - alpha) * _safe_pow(m, i) * _half_cosine(remaining)
+        return (lr * jnp.where(past_end, alpha, decayed)).astype(out)
+
+
+def _restart(s, k, t):
+    """(restart index, period start, period length, past the t_mul<1 horizon)."""
+    # t_mul == 1: periods of k steps.
+    i_uniform = _floor_div(s, k)
+    # t_mul != 1: geometric periods. `t_g` keeps the branch not taken finite.
+    geometric = t != 1
+    t_g = jnp.where(geometric, t, 2 * jnp.ones_like(t))
+    x = (s / k) * (t_g - 1)  # S_i <= s  <=>  t_g ** i <= 1 + x  (t_g > 1)
+    beyond = x <= -1  # log1p undefined: past k / (1 - t) for t < 1, or s < 0
+    past_end = beyond & (s > 0)
+    x = jnp.where(beyond, jnp.zeros_like(x), x)
+    i = jnp.floor(jnp.log1p(x) / jnp.log(t_g))
+
+    def start(i):
+        return k * (_int_power(t_g, i) - 1) / (t_g - 1)
+
+    i = jnp.maximum(i, 0)
+    i = jnp.where(start(i + 1) <= s, i + 1, i)
+    i = jnp.where((start(i) > s) & (i > 0), i - 1, i)
+    i_geometric = i
+    i = jnp.where(geometric, i_geometric, i_uniform)
+    start_i = jnp.where(geometric, start(i_geometric), i_uniform * k)
+    period = jnp.where(geometric, k * _int_power(t_g, i_geometric), k)
+    past_end = geometric & past_end
+    # Negative steps: period 0 extends backwards (the formula extrapolated).
+    i = jnp.maximum(i, 0)
+    start_i = jnp.where(s < 0, jnp.zeros_like(start_i), start_i)
+    period = jnp.where(s < 0, k, period)
+    return i, start_i, period, past_end
+
+
+@_register_builtin
+@dataclasses.dataclass(frozen=True, eq=False)
+class LinearCosineDecay(LearningRateSchedule):
+    """Linear cosine decay (tf.keras' ``LinearCosineDecay``; Keras 3 dropped it).
+
+    ::
+
+        step = min(step, decay_steps)
+        linear_decay = (decay_steps - step) / decay_steps
+        cosine_decay = 0.5 * (1 + cos(pi * 2 * num_periods * step / decay_steps))
+        decayed = (alpha + linear_decay) * cosine_decay + beta
+        lr(step) = initial_learning_rate * decayed
+
+    See Bello et al., "Neural Optimizer Search with Reinforcement Learning"
+    (ICML 2017).
+
+    Args:
+        initial_learning_rate: Value at step 0 is ``initial_learning_rate *
+            (1 + alpha + beta)``. Sets the result dtype.
+        decay_steps: Must be > 0.
+        num_periods: Number of cosine periods over the decay.
+        alpha: Added to the linear part.
+        beta: Added to the product; the final value is ``beta * initial_learning_rate``.
+        name: Optional name, kept in the config.
+
+    Returns:
+        For a scalar or array ``step``, an array of the same shape.
+
+    Example:
+        >>> sched = jaxsched.LinearCosineDecay(0.1, 100)
+        >>> print(f"{float(sched(0)):.4f} {float(sched(50)):.4f} {float(sched(100)):.6f}")
+        0.1001 0.0251 0.000100
+    """
+
+    initial_learning_rate: ArrayLike
+    decay_steps: ArrayLike
+    num_periods: ArrayLike = 0.5
+    alpha: ArrayLike = 0.0
+    beta: ArrayLike = 0.001
+    name: str | None = static_field(default=None)
+
+    def __post_init__(self):
+        super().__post_init__()
+        _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        out = _result_dtype(self.initial_learning_rate)
+        dtype = _compute_dtype(out)
+        lr, k, n, alpha, beta = _cast(
+            dtype, self.initial_learning_rate, self.decay_steps,
+            self.num_periods, self.alpha, self.beta,
+        )
+        s = jnp.minimum(_as_float_step(step, dtype), k)
+        linear, cosine = _linear_cosine(s, k, n)
+        return (lr * ((alpha + linear) * cosine + beta)).astype(out)
+
+
+def _linear_cosine(s, k, n):
+    """(decay_steps - s) / decay_steps and 0.5 * (1 + cos(2 pi n s / k))."""
+    linear = (k - s) / k
+    cosine = jnp.square(jnp.cos(np.pi * n * (s / k)))  # == 0.5 * (1 + cos(2x))
+    return linear, cosine
+
+
+def _noise_index(step: ArrayLike) -> jax.Array:
+    """The integer step the noise is folded from: the step itself for integer
+    steps, ``floor(step)`` (clipped to the integer range) for float steps."""
+    if not isinstance(step, jax.Array):
+        step = np.asarray(step)
+        canonical = jax.dtypes.canonicalize_dtype(step.dtype)
+        if jnp.issubdtype(step.dtype, np.integer) and canonical != step.dtype:
+            # Without x64 only the low 32 bits can be folded in.
+            step = (step.astype(np.int64) & 0xFFFFFFFF).astype(np.uint32)
+        step = jnp.asarray(step)
+    if jnp.issubdtype(step.dtype, np.integer):
+        return step
+    itype = jax.dtypes.canonicalize_dtype(np.int64)
+    info = jnp.iinfo(itype)
+    floored = jnp.floor(step.astype(jnp.promote_types(step.dtype, jnp.float32)))
+    return jnp.clip(floored, info.min, info.max).astype(itype)
+
+
+def _standard_normal(key: jax.Array, index: jax.Array, dtype) -> jax.Array:
+    """One N(0, 1) draw per element of `index`, from ``fold_in(key, index)``.
+
+    Steps beyond 32 bits (int64 under x64) fold in their high word too, so
+    noise never repeats; steps below 2**32 use ``fold_in(key, step)`` alone.
+    """
+    wide = jnp.iinfo(index.dtype).bits > 32
+
+    def one(t):
+        k = jax.random.fold_in(key, t.astype(jnp.uint32) if wide else t)
+        if wide:
+            high = (t >> 32).astype(jnp.uint32)
+            k = jnp.where(high != 0, jax.random.fold_in(k, high), k)
+        return jax.random.normal(k, (), dtype)
+
+    flat = index.reshape(-1)
+    return jax.vmap(one)(flat).reshape(index.shape)
+
+
+def _default_key(seed: Any) -> jax.Array:
+    return jax.random.key(0 if seed is None else seed)
+
+
+@_register_builtin
+@dataclasses.dataclass(frozen=True, eq=False)
+class NoisyLinearCosineDecay(LearningRateSchedule):
+    """Linear cosine decay with Gaussian noise (tf.keras' ``NoisyLinearCosineDecay``).
+
+    ::
+
+        step = min(step, decay_steps)
+        linear_decay = (decay_steps - step) / decay_steps
+        cosine_decay = 0.5 * (1 + cos(pi * 2 * num_periods * step / decay_steps))
+        eps_t ~ Normal(0, initial_variance / (1 + step) ** variance_decay)
+        decayed = (alpha + linear_decay + eps_t) * cosine_decay + beta
+        lr(step) = initial_learning_rate * decayed
+
+    The noise comes from an explicit PRNG key, never from hidden state: at
+    step ``t`` it is drawn from ``jax.random.fold_in(key, t)``, so the same
+    schedule gives the same value at the same step, under ``jit`` or not, and
+    different steps get independent draws. Float steps draw at
+    ``floor(step)``. ``schedule(step, key=other)`` uses another key for one
+    call; the schedule stays a one-argument optax schedule.
+
+    Args:
+        initial_learning_rate: Sets the result dtype.
+        decay_steps: Must be > 0.
+        initial_variance: Variance of the noise at step 0, >= 0.
+        variance_decay: Decay exponent of the noise variance.
+        num_periods: Number of cosine periods over the decay.
+        alpha: Added to the linear part.
+        beta: Added to the product.
+        seed: Integer seed of the default key ``jax.random.key(seed)``
+            (None means 0).
+        name: Optional name, kept in the config.
+        key: A PRNG key (typed, or a raw uint32 key); overrides ``seed``.
+
+    Returns:
+        For a scalar or array ``step``, an array of the same shape.
+
+    Example:
+        >>> sched = jaxsched.NoisyLinearCosineDecay(0.1, 1000, seed=0)
+        >>> bool(sched(10) == sched(10)), bool(sched(10) == sched(11))
+        (True, False)
+    """
+
+    initial_learning_rate: ArrayLike
+    decay_steps: ArrayLike
+    initial_variance: ArrayLike = 1.0
+    variance_decay: ArrayLike = 0.55
+    num_periods: ArrayLike = 0.5
+    alpha: ArrayLike = 0.0
+    beta: ArrayLike = 0.001
+    seed: int | None = None
+    name: str | None = static_field(default=None)
+    key: jax.Array | None = dataclasses.field(default=None, metadata={"kind": "key"})
+
+    def __post_init__(self):
+        super().__post_init__()
+        _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
+        _check(self, "initial_variance", lambda v: v >= 0, "must be >= 0")
+        _check(self, "seed", lambda v: v == np.floor(v), "must be an integer")
+        key = self.key
+        if key is None:
+            key = _default_key(self.seed)
+        elif isinstance(key, (list, tuple, np.ndarray)) or (
+            isinstance(key, jax.Array) and not _is_key(key)
+        ):
+            raw = jnp.asarray(key)
+            if raw.shape[-1:] != (2,) or not jnp.issubdtype(raw.dtype, np.integer):
+                _fail(self, "key", "must be a PRNG key (jax.random.key)", key, TypeError)
+            key = jax.random.wrap_key_data(raw.astype(jnp.uint32))
+        elif not _is_key(key):
+            _fail(self, "key", "must be a PRNG key (jax.random.key)", key, TypeError)
+        object.__setattr__(self, "key", key)
+
+    def __call__(self, step: ArrayLike, key: jax.Array | None = None) -> jax.Array:
+        """The learning rate at ``step``; ``key`` replaces the schedule's key."""
+        out = _result_dtype(self.initial_learning_rate)
+        dtype = _compute_dtype(out)
+        lr, k, var0, vdecay, n, alpha, beta = _cast(
+            dtype, self.initial_learning_rate, self.decay_steps,
+            self.initial_variance, self.variance_decay, self.num_periods,
+            self.alpha, self.beta,
+        )
+        s = jnp.minimum(_as_float_step(step, dtype), k)
+        linear, cosine = _linear_cosine(s, k, n)
+        # Before step 0 the variance holds its step-0 value (1 + step > 0).
+        var = var0 / (1 + jnp.maximum(s, 0)) ** vdecay
+        std = jnp.where(var > 0, jnp.sqrt(_safe_divisor(var)), 0)  # finite grad at 0
+        key = self.key if key is None else key
+        if not _is_key(key):
+            key = jax.random.wrap_key_data(jnp.asarray(key).astype(jnp.uint32))
+        eps = std * _standard_normal(key, _noise_index(step), dtype)
+        return (lr * ((alpha + linear + eps) * cosine + beta)).astype(out)
+
+    def get_config(self) -> dict[str, Any]:
+        """Keras' arguments, plus ``seed`` when set and ``key`` (as its uint32
+        data) when it is not the default key of ``seed``."""
+        config = super().get_config()
+        if config.get("seed") is None:
+            config.pop("seed", None)
+        key = self.key
+        default = _default_key(self.seed if _is_concrete(self.seed) else 0)
+        if _is_concrete(key) and np.array_equal(
+            np.asarray(jax.random.key_data(key)),
+            np.asarray(jax.random.key_data(default)),
+        ):
+            config.pop("key", None)
+        return config

@@ -1,0 +1,87 @@
+"""PolynomialDecay."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+from jax.typing import ArrayLike
+
+from ._base import (
+    LearningRateSchedule,
+    _as_float_step,
+    _cast,
+    _ceil_div,
+    _check,
+    _compute_dtype,
+    _result_dtype,
+    _safe_pow,
+    static_field,
+)
+from ._serialization import _register_builtin
+
+
+@_register_builtin
+@dataclasses.dataclass(frozen=True, eq=False)
+class PolynomialDecay(LearningRateSchedule):
+    """Polynomial decay to ``end_learning_rate`` (Keras' ``PolynomialDecay``).
+
+    ::
+
+        step = min(step, decay_steps)
+        lr(step) = (initial_learning_rate - end_learning_rate)
+                   * (1 - step / decay_steps) ** power + end_learning_rate
+
+    With ``cycle=True``, ``decay_steps`` is replaced by its first multiple not
+    below ``step`` (``decay_steps * ceil(step / decay_steps)``, multiplier 1
+    at step 0 and before): the decay restarts from ``initial_learning_rate``
+    right after each multiple, and reaches ``end_learning_rate`` on it.
+
+    ``1 - step / decay_steps`` is computed as
+    ``(decay_steps - step) / decay_steps``, which is exactly 0 at the end also
+    under ``jit`` (``power=0.5`` lands on ``end_learning_rate``).
+
+    Args:
+        initial_learning_rate: Value at step 0. Sets the result dtype.
+        decay_steps: Must be > 0.
+        end_learning_rate: Value from ``decay_steps`` on.
+        power: Exponent of the polynomial, >= 0.
+        cycle: Restart the decay every ``decay_steps``.
+        name: Optional name, kept in the config.
+
+    Returns:
+        For a scalar or array ``step``, an array of the same shape.
+
+    Example:
+        >>> sched = jaxsched.PolynomialDecay(0.1, 100, end_learning_rate=0.01, power=0.5)
+        >>> print(f"{float(sched(0)):.4f} {float(sched(75)):.4f} {float(sched(500)):.4f}")
+        0.1000 0.0550 0.0100
+    """
+
+    initial_learning_rate: ArrayLike
+    decay_steps: ArrayLike
+    end_learning_rate: ArrayLike = 0.0001
+    power: ArrayLike = 1.0
+    cycle: bool = static_field(default=False)
+    name: str | None = static_field(default=None)
+
+    def __post_init__(self):
+        super().__post_init__()
+        _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
+        _check(self, "power", lambda v: v >= 0, "must be >= 0")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        out = _result_dtype(self.initial_learning_rate)
+        dtype = _compute_dtype(out)
+        lr, k, end, power = _cast(
+            dtype, self.initial_learning_rate, self.decay_steps,
+            self.end_learning_rate, self.power,
+        )
+        s = _as_float_step(step, dtype)
+        if self.cycle:
+            k = k * jnp.maximum(_ceil_div(s, k), 1)
+        else:
+            s = jnp.minimum(s, k)
+        remaining = (k - s) / k
+        return ((lr - end) * _safe_pow(remaining, power) + end).astype(out)
