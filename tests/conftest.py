@@ -1,0 +1,36 @@
+"""Fixtures shared by the test files.
+
+* ``call``: evaluates ``sched(step)`` eagerly, under ``jit`` with the schedule
+  passed as an argument (the pytree path), and under ``jit`` with the
+  schedule captured in the closure (its hyperparameters become XLA constants,
+  which is where ``s / c`` turns into ``s * (1 / c)``).
+* ``x64``: runs a test with ``jax_enable_x64`` off and on.
+"""
+
+import jax
+import pytest
+
+
+def _eager(sched, step):
+    return sched(step)
+
+
+_jit_arg = jax.jit(_eager)
+
+
+def _jit_closure(sched, step):
+    return jax.jit(lambda t: sched(t))(step)
+
+
+CALLS = {"eager": _eager, "jit_arg": _jit_arg, "jit_closure": _jit_closure}
+
+
+@pytest.fixture(params=list(CALLS), ids=list(CALLS))
+def call(request):
+    return CALLS[request.param]
+
+
+@pytest.fixture(params=[False, True], ids=["x32", "x64"])
+def x64(request):
+    with jax.enable_x64(request.param):
+        yield request.param
