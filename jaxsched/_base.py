@@ -286,6 +286,10 @@ def _check_field_types(obj: Any) -> None:
         if value is None and f.default is None:
             continue
         _check_number(obj, f.name, value)
+        if isinstance(value, int) and not -(2**31) <= value < 2**31:
+            # A Python int beyond int32 cannot be a jit argument without x64;
+            # as a float it stays exact up to 2**53.
+            object.__setattr__(obj, f.name, float(value))
 
 
 def _to_vector(obj: Any, arg: str, *, float_default: bool = False) -> None:
@@ -304,6 +308,10 @@ def _to_vector(obj: Any, arg: str, *, float_default: bool = False) -> None:
             _check_number(obj, arg, v)
         if _is_concrete(value):
             array = np.asarray(value)
+            if array.dtype.kind in "iu" and not np.all(
+                (array >= -(2**31)) & (array < 2**31)
+            ):
+                array = array.astype(np.float64)  # as for scalars: jit-safe
         else:
             array = jnp.stack([jnp.asarray(v) for v in value])
         object.__setattr__(obj, arg, array)
@@ -315,6 +323,49 @@ def _to_vector(obj: Any, arg: str, *, float_default: bool = False) -> None:
     if value.shape[-1] == 0:
         _fail(obj, arg, "must not be empty", value)
     _check_number(obj, arg, value)
+
+
+# --------------------------------------------------------------------------
+# Compiled calls
+
+
+def _host_step(step: Any) -> Any:
+    """A step ready to be a jit argument, without integer overflow.
+
+    JAX arrays and tracers pass through. Python and NumPy integers that do
+    not fit JAX's integer dtype (a Python int of 2**40 without x64) become
+    float64 NumPy values, which JAX takes as its default float.
+    """
+    if isinstance(step, jax.Array):
+        return step
+    step = np.asarray(step)
+    if jnp.issubdtype(step.dtype, np.integer):
+        canonical = jax.dtypes.canonicalize_dtype(step.dtype)
+        if canonical != step.dtype:
+            info = np.iinfo(canonical)
+            if np.all((step >= info.min) & (step <= info.max)):
+                return step.astype(canonical)
+            return step.astype(np.float64)
+    return step
+
+
+def _compiled_call(method: Callable) -> Callable:
+    """Runs a built-in schedule's ``__call__`` as one compiled computation.
+
+    Eagerly, a schedule would otherwise dispatch (and on first use compile)
+    each of its dozens of small ops one by one; compiled, a call costs one
+    dispatch and gives bit-for-bit the values it gives inside the user's own
+    ``jit``. Inside a transformation the inner ``jit`` is simply inlined.
+    The schedule is a pytree argument: new hyperparameter values reuse the
+    compiled program, static fields select it.
+    """
+    compiled = jax.jit(method)
+
+    @functools.wraps(method)
+    def call(self, step, *args, **kwargs):
+        return compiled(self, _host_step(step), *args, **kwargs)
+
+    return call
 
 
 # --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from jax.typing import ArrayLike
 
 from ._base import (
     LearningRateSchedule,
+    _compiled_call,
     _as_float_step,
     _cast,
     _check,
@@ -86,6 +87,7 @@ class CosineDecay(LearningRateSchedule):
         _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
         _check(self, "warmup_steps", lambda v: v >= 0, "must be >= 0")
 
+    @_compiled_call
     def __call__(self, step: ArrayLike) -> jax.Array:
         out = _result_dtype(self.initial_learning_rate)
         dtype = _compute_dtype(out)
@@ -173,6 +175,7 @@ class CosineDecayRestarts(LearningRateSchedule):
         _check(self, "t_mul", lambda v: v > 0, "must be > 0")
         _check(self, "m_mul", lambda v: v >= 0, "must be >= 0")
 
+    @_compiled_call
     def __call__(self, step: ArrayLike) -> jax.Array:
         out = _result_dtype(self.initial_learning_rate)
         dtype = _compute_dtype(out)
@@ -263,6 +266,7 @@ class LinearCosineDecay(LearningRateSchedule):
         super().__post_init__()
         _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
 
+    @_compiled_call
     def __call__(self, step: ArrayLike) -> jax.Array:
         out = _result_dtype(self.initial_learning_rate)
         dtype = _compute_dtype(out)
@@ -396,6 +400,7 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
             _fail(self, "key", "must be a PRNG key (jax.random.key)", key, TypeError)
         object.__setattr__(self, "key", key)
 
+    @_compiled_call
     def __call__(self, step: ArrayLike, key: jax.Array | None = None) -> jax.Array:
         """The learning rate at ``step``; ``key`` replaces the schedule's key."""
         out = _result_dtype(self.initial_learning_rate)

@@ -9,6 +9,7 @@ from jax.typing import ArrayLike
 
 from ._base import (
     LearningRateSchedule,
+    _compiled_call,
     _as_float_step,
     _cast,
     _check,
@@ -68,6 +69,7 @@ class ExponentialDecay(LearningRateSchedule):
         _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
         _check(self, "decay_rate", lambda v: v > 0, "must be > 0")
 
+    @_compiled_call
     def __call__(self, step: ArrayLike) -> jax.Array:
         out = _result_dtype(self.initial_learning_rate)
         dtype = _compute_dtype(out)
@@ -115,6 +117,7 @@ class InverseTimeDecay(LearningRateSchedule):
         _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
         _check(self, "decay_rate", lambda v: v >= 0, "must be >= 0")
 
+    @_compiled_call
     def __call__(self, step: ArrayLike) -> jax.Array:
         out = _result_dtype(self.initial_learning_rate)
         dtype = _compute_dtype(out)

@@ -11,6 +11,7 @@ from jax.typing import ArrayLike
 
 from ._base import (
     LearningRateSchedule,
+    _compiled_call,
     _check,
     _fail,
     _is_concrete,
@@ -125,6 +126,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                 "must be strictly increasing (no duplicates)",
             )
 
+    @_compiled_call
     def __call__(self, step: ArrayLike) -> jax.Array:
         out = _result_dtype(self.values)
         values = jnp.asarray(self.values).astype(out)

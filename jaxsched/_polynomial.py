@@ -10,6 +10,7 @@ from jax.typing import ArrayLike
 
 from ._base import (
     LearningRateSchedule,
+    _compiled_call,
     _as_float_step,
     _cast,
     _ceil_div,
@@ -71,6 +72,7 @@ class PolynomialDecay(LearningRateSchedule):
         _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
         _check(self, "power", lambda v: v >= 0, "must be >= 0")
 
+    @_compiled_call
     def __call__(self, step: ArrayLike) -> jax.Array:
         out = _result_dtype(self.initial_learning_rate)
         dtype = _compute_dtype(out)

@@ -95,6 +95,9 @@ def restart_period(step, first_decay_steps, t_mul):
     i = 0
     if t < 1 and s >= Fraction(first_decay_steps) / (1 - t):
         return None
+    if t == 1:  # equal periods: the index is an exact integer division
+        i = math.floor(s / length)
+        return i, i * length, length
     while start + length <= s:
         start += length
         length *= t
