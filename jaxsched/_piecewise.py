@@ -53,7 +53,7 @@ def _segment_index(boundaries, step) -> jax.Array:
                 b = jnp.floor(b)
             b = jnp.clip(b, info.min, info.max).astype(step.dtype)
     else:
-        dtype = jnp.promote_types(step.dtype, jnp.float32)
+        dtype = jax.dtypes.canonicalize_dtype(jnp.promote_types(step.dtype, jnp.float32))
         step = step.astype(dtype)
         b = boundaries.astype(dtype)
     step = jnp.asarray(step)
