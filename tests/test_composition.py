@@ -23,6 +23,7 @@ from jax.typing import ArrayLike
 
 import jaxsched
 import reference as ref
+from test_model_garden import assert_close
 
 
 @jaxsched.register_serializable(package="tests")
@@ -118,15 +119,6 @@ def _steps(marks):
 @pytest.fixture(params=list(CASES), ids=list(CASES))
 def case(request):
     return CASES[request.param]
-
-
-def assert_close(got, want, x64):
-    got = np.asarray(got, dtype=np.float64)
-    scale = max(np.max(np.abs(want)), 1e-30)
-    if x64:
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14 * scale)
-    else:
-        np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-6 * scale)
 
 
 def test_values(case, call, x64):
