@@ -21,6 +21,7 @@ from ._model_garden import DirectPowerDecay as DirectPowerDecay
 from ._model_garden import PowerAndLinearDecay as PowerAndLinearDecay
 from ._model_garden import PowerDecayWithOffset as PowerDecayWithOffset
 from ._model_garden import StepCosineDecayWithOffset as StepCosineDecayWithOffset
+from ._model_garden_config import from_model_garden_config as from_model_garden_config
 from ._offset import CosineDecayWithOffset as CosineDecayWithOffset
 from ._offset import ExponentialDecayWithOffset as ExponentialDecayWithOffset
 from ._offset import PiecewiseConstantDecayWithOffset as PiecewiseConstantDecayWithOffset
@@ -61,6 +62,7 @@ __all__ = [
     "StepCosineDecayWithOffset",
     "WithOffset",
     "deserialize",
+    "from_model_garden_config",
     "register_serializable",
     "serialize",
     "static_field",

@@ -809,3 +809,101 @@ def test_optax_uses_the_warmup_schedule():
         params, state, updates = step(params, state)
         want = mg_linear_warmup(float(t), inner, 4, 0.02)
         np.testing.assert_allclose(np.asarray(updates), -want, rtol=2e-6)
+
+
+# --------------------------------------------------------------------------
+# Model Garden optimization configs (the learning_rate / warmup sections)
+
+
+def _mg_params(lr_type, lr_args, warmup_type=None, warmup_args=None):
+    params = {"optimizer": {"type": "sgd", "sgd": {"momentum": 0.9}},
+              "learning_rate": {"type": lr_type, lr_type: lr_args}}
+    if warmup_type:
+        params["warmup"] = {"type": warmup_type, warmup_type: warmup_args}
+    return params
+
+
+MG_CONFIGS = [
+    # (params, the schedule Model Garden's factory builds, as a (name, kwargs) case)
+    (_mg_params("stepwise", {"boundaries": [10000, 20000], "values": [0.1, 0.01, 0.001]},
+                "linear", {"warmup_steps": 500, "warmup_learning_rate": 0.01}),
+     ("LinearWarmup", dict(after_warmup_lr_sched=PIECEWISE, warmup_steps=500,
+                           warmup_learning_rate=0.01))),
+    (_mg_params("stepwise", {"boundaries": [10000, 20000], "values": [0.1, 0.01, 0.001]},
+                "polynomial", {"warmup_steps": 500, "power": 2.0}),
+     ("PolynomialWarmUp", dict(after_warmup_lr_sched=PIECEWISE, warmup_steps=500,
+                               power=2.0))),
+    # Model Garden's config defaults power to -0.5 (the class to 1.0).
+    (_mg_params("power", {"initial_learning_rate": 1.0}),
+     ("DirectPowerDecay", dict(initial_learning_rate=1.0, power=-0.5))),
+    (_mg_params("power_linear", {"initial_learning_rate": 1.0, "total_decay_steps": 100,
+                                 "linear_decay_fraction": 0.5, "offset": 20}),
+     ("PowerAndLinearDecay", dict(initial_learning_rate=1.0, total_decay_steps=100,
+                                  power=-0.5, linear_decay_fraction=0.5, offset=20))),
+    (_mg_params("power_with_offset", {"initial_learning_rate": 1.0, "offset": 10,
+                                      "pre_offset_learning_rate": 3.0}),
+     ("PowerDecayWithOffset", dict(initial_learning_rate=1.0, power=-0.5, offset=10,
+                                   pre_offset_learning_rate=3.0))),
+    (_mg_params("step_cosine_with_offset", {"values": [0.0001, 0.00005],
+                                            "boundaries": [0, 500000], "offset": 10000},
+                "linear", {"warmup_steps": 10000, "warmup_learning_rate": 0.0}),
+     ("LinearWarmup", dict(after_warmup_lr_sched=STEP_COSINE, warmup_steps=10000,
+                           warmup_learning_rate=0.0))),
+    (_mg_params("exponential", {"initial_learning_rate": 0.1, "decay_steps": 1000,
+                                "decay_rate": 0.96}),
+     ("ExponentialDecayWithOffset", dict(initial_learning_rate=0.1, decay_steps=1000,
+                                         decay_rate=0.96, staircase=None))),
+    (_mg_params("cosine", {"initial_learning_rate": 0.1, "decay_steps": 1000,
+                           "offset": 100}),
+     ("CosineDecayWithOffset", dict(initial_learning_rate=0.1, decay_steps=1000,
+                                    offset=100))),
+    (_mg_params("polynomial", {"initial_learning_rate": 0.1, "decay_steps": 1000,
+                               "end_learning_rate": 0.001}, "polynomial",
+                {"warmup_steps": 100}),
+     ("PolynomialWarmUp", dict(
+         after_warmup_lr_sched=("PolynomialDecayWithOffset", dict(
+             initial_learning_rate=0.1, decay_steps=1000, end_learning_rate=0.001)),
+         warmup_steps=100, power=1))),
+    (_mg_params("constant", {"learning_rate": 0.1}, "linear",
+                {"warmup_steps": 500, "warmup_learning_rate": 0.01}),
+     ("LinearWarmup", dict(after_warmup_lr_sched=0.1, warmup_steps=500,
+                           warmup_learning_rate=0.01))),
+]
+
+
+@pytest.mark.parametrize("params,case", MG_CONFIGS,
+                         ids=[f"{p['learning_rate']['type']}-{p.get('warmup', {}).get('type')}"
+                              for p, _ in MG_CONFIGS])
+def test_model_garden_optimization_config_builds_the_schedule(params, case):
+    sched = jaxsched.from_model_garden_config(params)
+    name, kwargs = case
+    assert type(sched).__name__ == name
+    steps = [0, 1, 10, 99, 100, 101, 250, 499, 500, 501, 999, 1000, 1001, 5000, 9999,
+             10000, 10001, 20000, 20001, 260000, 509999, 510000, 510001, 10**7]
+    assert_close(_jit_call(sched, jnp.asarray(steps)), expected(name, kwargs, steps),
+                 x64=False)
+    again = jaxsched.deserialize(json.loads(json.dumps(jaxsched.serialize(sched))))
+    assert again.get_config() == sched.get_config()
+
+
+def test_model_garden_constant_without_warmup_is_the_float():
+    assert jaxsched.from_model_garden_config(_mg_params("constant", {})) == 0.1
+    params = _mg_params("constant", {"learning_rate": 0.3})
+    params["warmup"] = {"type": None}
+    assert jaxsched.from_model_garden_config(params) == 0.3
+
+
+@pytest.mark.parametrize("params,match", [
+    ({"learning_rate": {"type": "cyclic"}}, "unknown learning_rate type 'cyclic'.*'cosine'"),
+    ({"learning_rate": {}}, "`learning_rate` needs a 'type'"),
+    ({"optimizer": {"type": "sgd"}}, "`learning_rate` needs a 'type'"),
+    (_mg_params("power", {"initial_learning_rate": 1.0, "decay_steps": 5}),
+     r"unknown argument\(s\) \['decay_steps'\] in `learning_rate.power`"),
+    (_mg_params("power", {"initial_learning_rate": 1.0}, "exponential", {}),
+     "unknown warmup type 'exponential'"),
+    (_mg_params("stepwise", {"boundaries": [5, 1], "values": [1.0, 0.5, 0.1]}),
+     "`boundaries` must be strictly increasing"),
+])
+def test_model_garden_optimization_config_errors(params, match):
+    with pytest.raises(ValueError, match=match):
+        jaxsched.from_model_garden_config(params)
