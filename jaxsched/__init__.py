@@ -24,7 +24,9 @@ from ._model_garden import StepCosineDecayWithOffset as StepCosineDecayWithOffse
 from ._model_garden_config import from_model_garden_config as from_model_garden_config
 from ._offset import CosineDecayWithOffset as CosineDecayWithOffset
 from ._offset import ExponentialDecayWithOffset as ExponentialDecayWithOffset
-from ._offset import PiecewiseConstantDecayWithOffset as PiecewiseConstantDecayWithOffset
+from ._offset import (
+    PiecewiseConstantDecayWithOffset as PiecewiseConstantDecayWithOffset,
+)
 from ._offset import PolynomialDecayWithOffset as PolynomialDecayWithOffset
 from ._piecewise import PiecewiseConstantDecay as PiecewiseConstantDecay
 from ._polynomial import PolynomialDecay as PolynomialDecay

@@ -213,12 +213,14 @@ class JoinSchedules(LearningRateSchedule):
     def __post_init__(self):
         schedules = self.schedules
         if not isinstance(schedules, (list, tuple)):
-            _fail(self, "schedules", "must be a list of schedules", schedules, TypeError)
+            _fail(self, "schedules", "must be a list of schedules", schedules,
+                  TypeError)
         object.__setattr__(self, "schedules", tuple(schedules))
         for i, s in enumerate(self.schedules):
             if not isinstance(s, LearningRateSchedule):
                 _fail(self, f"schedules[{i}]",
-                      "must be a jaxsched schedule (LearningRateSchedule)", s, TypeError)
+                      "must be a jaxsched schedule (LearningRateSchedule)", s,
+                      TypeError)
         if len(self.schedules) < 2:
             _fail(self, "schedules", "must hold at least two schedules", schedules)
         _to_vector(self, "boundaries")
@@ -244,5 +246,6 @@ class JoinSchedules(LearningRateSchedule):
         """Builds the schedule from :meth:`get_config`'s output (nested configs
         in the ``schedules`` list are deserialized)."""
         if isinstance(config, dict) and isinstance(config.get("schedules"), list):
-            config = {**config, "schedules": [from_json(s) for s in config["schedules"]]}
+            schedules = [from_json(s) for s in config["schedules"]]
+            config = {**config, "schedules": schedules}
         return super().from_config(config)

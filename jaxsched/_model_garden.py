@@ -225,8 +225,9 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
     With ``s = step - offset`` and ``n = len(values) == len(boundaries)``,
     segment ``i < n - 1`` decays from ``values[i]`` to ``values[i + 1]``::
 
+        length_i = boundaries[i+1] - boundaries[i]
         lr(step) = values[i+1] + (values[i] - values[i+1])
-                   * 0.5 * (1 + cos(pi * (s - start_i) / (boundaries[i+1] - boundaries[i])))
+                   * 0.5 * (1 + cos(pi * (s - start_i) / length_i))
 
     where segment ``i`` holds for ``boundaries[i] <= s < boundaries[i+1]``
     (a boundary step starts the next segment), ``start_i = boundaries[i]``
@@ -255,7 +256,8 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
 
     Example:
         >>> sched = jaxsched.StepCosineDecayWithOffset([0, 100, 200], [1.0, 0.5, 0.1])
-        >>> print(" ".join(f"{float(sched(s)):.3f}" for s in (0, 50, 100, 150, 200, 999)))
+        >>> steps = (0, 50, 100, 150, 200, 999)
+        >>> print(" ".join(f"{float(sched(s)):.3f}" for s in steps))
         1.000 0.750 0.500 0.300 0.100 0.100
     """
 

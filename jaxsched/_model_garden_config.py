@@ -68,12 +68,13 @@ _LEARNING_RATES: dict[str, tuple[type | None, dict[str, Any]]] = {
 _WARMUPS: dict[str, tuple[type, dict[str, Any]]] = {
     "linear": (LinearWarmup,
                dict(name="linear", warmup_learning_rate=0, warmup_steps=None)),
-    "polynomial": (PolynomialWarmUp, dict(name="polynomial", power=1, warmup_steps=None)),
+    "polynomial": (PolynomialWarmUp,
+                   dict(name="polynomial", power=1, warmup_steps=None)),
 }
 
 
 def _one_of(config: Mapping[str, Any], key: str, table: dict, required: bool):
-    """(type, that type's arguments over Model Garden's defaults) of a one-of section."""
+    """(type, its arguments over Model Garden's defaults) of a one-of section."""
     section = config.get(key)
     kind = section.get("type") if isinstance(section, Mapping) else None
     if kind is None:
@@ -98,7 +99,8 @@ def _one_of(config: Mapping[str, Any], key: str, table: dict, required: bool):
     unknown = sorted(set(args) - set(defaults))
     if unknown:
         raise ValueError(
-            f"from_model_garden_config: unknown argument(s) {unknown} in `{key}.{kind}`; "
+            f"from_model_garden_config: unknown argument(s) {unknown} in "
+            f"`{key}.{kind}`; "
             f"it takes {sorted(defaults)}. Received: {key}.{kind}={dict(args)!r}"
         )
     return kind, {**defaults, **args}

@@ -89,7 +89,7 @@ class ExponentialDecayWithOffset(_Offset, ExponentialDecay):
 @_register_builtin
 @dataclasses.dataclass(frozen=True, eq=False)
 class PiecewiseConstantDecayWithOffset(_Offset, PiecewiseConstantDecay):
-    __doc__ = f"""``PiecewiseConstantDecay`` shifted by ``offset`` steps (TF Model Garden).
+    __doc__ = f"""``PiecewiseConstantDecay`` shifted by ``offset`` steps (Model Garden).
 
     ::
 
@@ -169,7 +169,8 @@ class PolynomialDecayWithOffset(_Offset, PolynomialDecay):
     Example:
         >>> sched = jaxsched.PolynomialDecayWithOffset(
         ...     0.1, 100, end_learning_rate=0.0, offset=100)
-        >>> print(" ".join(f"{{float(sched(s)):.3f}}" for s in (50, 100, 150, 200, 900)))
+        >>> steps = (50, 100, 150, 200, 900)
+        >>> print(" ".join(f"{{float(sched(s)):.3f}}" for s in steps))
         0.150 0.100 0.050 0.000 0.000
     """
 

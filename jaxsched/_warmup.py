@@ -99,7 +99,7 @@ class LinearWarmup(_Warmup):
 
     Example:
         >>> decay = jaxsched.PiecewiseConstantDecay([100], [0.1, 0.01])
-        >>> sched = jaxsched.LinearWarmup(decay, warmup_steps=10, warmup_learning_rate=0.0)
+        >>> sched = jaxsched.LinearWarmup(decay, 10, warmup_learning_rate=0.0)
         >>> print(" ".join(f"{float(sched(s)):.3f}" for s in (0, 5, 10, 100, 101)))
         0.000 0.050 0.100 0.100 0.010
     """
@@ -124,7 +124,7 @@ class LinearWarmup(_Warmup):
 @_register_builtin
 @dataclasses.dataclass(frozen=True, eq=False)
 class PolynomialWarmUp(_Warmup):
-    """Polynomial warmup in front of a schedule (TF Model Garden's ``PolynomialWarmUp``).
+    """Polynomial warmup in front of a schedule (Model Garden's ``PolynomialWarmUp``).
 
     ::
 

@@ -279,7 +279,8 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("make,exc,arg", BAD, ids=[f"{a}-{i}" for i, (_, _, a) in enumerate(BAD)])
+@pytest.mark.parametrize("make,exc,arg", BAD,
+                         ids=[f"{a}-{i}" for i, (_, _, a) in enumerate(BAD)])
 def test_bad_arguments(make, exc, arg):
     with pytest.raises(exc, match=f"`{arg}`.*Received: {arg}="):
         make()

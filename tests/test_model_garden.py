@@ -355,7 +355,8 @@ def case(request):
 
 
 # The first case of each class, for the costlier checks (each compiles per argument).
-ONE_PER_CLASS = [c for i, c in enumerate(CASES) if c[0] not in {d[0] for d in CASES[:i]}]
+ONE_PER_CLASS = [c for i, c in enumerate(CASES)
+                 if c[0] not in {d[0] for d in CASES[:i]}]
 
 
 @pytest.fixture(params=ONE_PER_CLASS, ids=[_id(c) for c in ONE_PER_CLASS])
@@ -549,7 +550,8 @@ GRAD_EDGES = [
 ]
 
 
-@pytest.mark.parametrize("name,kwargs,arg", GRAD_EDGES, ids=[f"{c[0]}-{c[2]}" for c in GRAD_EDGES])
+@pytest.mark.parametrize("name,kwargs,arg", GRAD_EDGES,
+                         ids=[f"{c[0]}-{c[2]}" for c in GRAD_EDGES])
 def test_grad_is_finite_at_edges(name, kwargs, arg):
     steps = jnp.asarray([-3.0, 0.0, 1.0, 5.0, 10.0, 2.0**31, 2.0**40])
     value = jnp.asarray(kwargs[arg], dtype=jnp.float32)
@@ -764,7 +766,8 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("make,arg,value", BAD, ids=[f"{a}-{i}" for i, (_, a, _) in enumerate(BAD)])
+@pytest.mark.parametrize("make,arg,value", BAD,
+                         ids=[f"{a}-{i}" for i, (_, a, _) in enumerate(BAD)])
 def test_bad_concrete_arguments_raise_value_error(make, arg, value):
     with pytest.raises(ValueError, match=f"`{arg}`.*Received: {arg}=.*{value}"):
         make()
@@ -775,12 +778,14 @@ BAD_TYPES = [
     (lambda: jaxsched.LinearWarmup(lambda t: 0.1, 5, 0.0), "after_warmup_lr_sched"),
     (lambda: jaxsched.PolynomialWarmUp(None, 5), "after_warmup_lr_sched"),
     (lambda: jaxsched.ExponentialDecayWithOffset(0.1, 10, 0.5, offset="3"), "offset"),
-    (lambda: jaxsched.PolynomialDecayWithOffset(0.1, 10, hold_before_offset=1), "hold_before_offset"),
+    (lambda: jaxsched.PolynomialDecayWithOffset(0.1, 10, hold_before_offset=1),
+     "hold_before_offset"),
     (lambda: jaxsched.DirectPowerDecay(0.1, power=True), "power"),
 ]
 
 
-@pytest.mark.parametrize("make,arg", BAD_TYPES, ids=[f"{a}-{i}" for i, (_, a) in enumerate(BAD_TYPES)])
+@pytest.mark.parametrize("make,arg", BAD_TYPES,
+                         ids=[f"{a}-{i}" for i, (_, a) in enumerate(BAD_TYPES)])
 def test_bad_argument_types_raise_type_error(make, arg):
     with pytest.raises(TypeError, match=f"`{arg}`.*Received: {arg}="):
         make()
@@ -871,9 +876,10 @@ MG_CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("params,case", MG_CONFIGS,
-                         ids=[f"{p['learning_rate']['type']}-{p.get('warmup', {}).get('type')}"
-                              for p, _ in MG_CONFIGS])
+@pytest.mark.parametrize(
+    "params,case", MG_CONFIGS,
+    ids=[f"{p['learning_rate']['type']}-{p.get('warmup', {}).get('type')}"
+         for p, _ in MG_CONFIGS])
 def test_model_garden_optimization_config_builds_the_schedule(params, case):
     sched = jaxsched.from_model_garden_config(params)
     name, kwargs = case
@@ -894,7 +900,8 @@ def test_model_garden_constant_without_warmup_is_the_float():
 
 
 @pytest.mark.parametrize("params,match", [
-    ({"learning_rate": {"type": "cyclic"}}, "unknown learning_rate type 'cyclic'.*'cosine'"),
+    ({"learning_rate": {"type": "cyclic"}},
+     "unknown learning_rate type 'cyclic'.*'cosine'"),
     ({"learning_rate": {}}, "`learning_rate` needs a 'type'"),
     ({"optimizer": {"type": "sgd"}}, "`learning_rate` needs a 'type'"),
     (_mg_params("power", {"initial_learning_rate": 1.0, "decay_steps": 5}),
