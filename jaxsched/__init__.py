@@ -9,17 +9,32 @@ one-argument ``optax.Schedule``::
 
 from ._base import LearningRateSchedule as LearningRateSchedule
 from ._base import static_field as static_field
+from ._compose import JoinSchedules as JoinSchedules
+from ._compose import WithOffset as WithOffset
 from ._cosine import CosineDecay as CosineDecay
 from ._cosine import CosineDecayRestarts as CosineDecayRestarts
 from ._cosine import LinearCosineDecay as LinearCosineDecay
 from ._cosine import NoisyLinearCosineDecay as NoisyLinearCosineDecay
 from ._exponential import ExponentialDecay as ExponentialDecay
 from ._exponential import InverseTimeDecay as InverseTimeDecay
+from ._model_garden import DirectPowerDecay as DirectPowerDecay
+from ._model_garden import PowerAndLinearDecay as PowerAndLinearDecay
+from ._model_garden import PowerDecayWithOffset as PowerDecayWithOffset
+from ._model_garden import StepCosineDecayWithOffset as StepCosineDecayWithOffset
+from ._model_garden_config import from_model_garden_config as from_model_garden_config
+from ._offset import CosineDecayWithOffset as CosineDecayWithOffset
+from ._offset import ExponentialDecayWithOffset as ExponentialDecayWithOffset
+from ._offset import (
+    PiecewiseConstantDecayWithOffset as PiecewiseConstantDecayWithOffset,
+)
+from ._offset import PolynomialDecayWithOffset as PolynomialDecayWithOffset
 from ._piecewise import PiecewiseConstantDecay as PiecewiseConstantDecay
 from ._polynomial import PolynomialDecay as PolynomialDecay
 from ._serialization import deserialize as deserialize
 from ._serialization import register_serializable as register_serializable
 from ._serialization import serialize as serialize
+from ._warmup import LinearWarmup as LinearWarmup
+from ._warmup import PolynomialWarmUp as PolynomialWarmUp
 
 Schedule = LearningRateSchedule
 
@@ -28,15 +43,28 @@ __version__ = "0.1.0"
 __all__ = [
     "CosineDecay",
     "CosineDecayRestarts",
+    "CosineDecayWithOffset",
+    "DirectPowerDecay",
     "ExponentialDecay",
+    "ExponentialDecayWithOffset",
     "InverseTimeDecay",
+    "JoinSchedules",
     "LearningRateSchedule",
     "LinearCosineDecay",
+    "LinearWarmup",
     "NoisyLinearCosineDecay",
     "PiecewiseConstantDecay",
+    "PiecewiseConstantDecayWithOffset",
     "PolynomialDecay",
+    "PolynomialDecayWithOffset",
+    "PolynomialWarmUp",
+    "PowerAndLinearDecay",
+    "PowerDecayWithOffset",
     "Schedule",
+    "StepCosineDecayWithOffset",
+    "WithOffset",
     "deserialize",
+    "from_model_garden_config",
     "register_serializable",
     "serialize",
     "static_field",

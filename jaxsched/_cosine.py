@@ -101,7 +101,8 @@ class CosineDecay(LearningRateSchedule):
         s = jnp.minimum(s, k + w)
         warm = lr + (target - lr) * (s / _safe_divisor(w))
         decayed = alpha + (1 - alpha) * _half_cosine((k + w - s) / k)
-        return jnp.where(s < w, warm, target * decayed).astype(out)
+        # warmup_steps=0: no warmup, also before step 0 (an offset schedule).
+        return jnp.where((s < w) & (w > 0), warm, target * decayed).astype(out)
 
 
 def _int_power(base: jax.Array, exponent: jax.Array, bits: int = 6) -> jax.Array:

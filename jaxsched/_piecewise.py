@@ -54,7 +54,7 @@ def _segment_index(boundaries, step) -> jax.Array:
                 b = jnp.floor(b)
             b = jnp.clip(b, info.min, info.max).astype(step.dtype)
     else:
-        dtype = jnp.promote_types(step.dtype, jnp.float32)
+        dtype = jax.dtypes.canonicalize_dtype(jnp.promote_types(step.dtype, jnp.float32))
         step = step.astype(dtype)
         b = boundaries.astype(dtype)
     step = jnp.asarray(step)
@@ -97,8 +97,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
     Example:
         >>> sched = jaxsched.PiecewiseConstantDecay([100, 200], [1.0, 0.5, 0.1])
-        >>> [float(sched(s)) for s in (100, 101, 200, 201)]
-        [1.0, 0.5, 0.5, 0.1]
+        >>> print(" ".join(f"{float(sched(s)):.1f}" for s in (100, 101, 200, 201)))
+        1.0 0.5 0.5 0.1
     """
 
     boundaries: ArrayLike

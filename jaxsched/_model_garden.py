@@ -1,0 +1,299 @@
+"""TF Model Garden's power decays and stepwise cosine decay.
+
+``DirectPowerDecay``, ``PowerAndLinearDecay``, ``PowerDecayWithOffset`` and
+``StepCosineDecayWithOffset``, with Model Garden's argument names, defaults
+and formulas, NaN-free: powers are capped at the dtype's largest finite value
+(with finite gradients there), and the stepwise cosine holds its last value
+from the last boundary on, where Model Garden divides by zero.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+from jax.typing import ArrayLike
+
+from ._base import (
+    LearningRateSchedule,
+    _as_float_step,
+    _cast,
+    _check,
+    _compute_dtype,
+    _fail,
+    _half_cosine,
+    _result_dtype,
+    _safe_divisor,
+    _to_vector,
+    static_field,
+)
+from ._compose import _check_increasing, _shift
+from ._serialization import _register_builtin
+
+
+def _capped_power(base: jax.Array, power: jax.Array) -> jax.Array:
+    """base ** power for base >= 1, capped at the dtype's largest finite value.
+
+    Where the cap applies the power is not evaluated at all (its base is
+    replaced by 1), so no inf reaches the gradient.
+    """
+    big = jnp.finfo(base.dtype).max
+    over = power * jnp.log(base) > jnp.log(big)
+    safe = jnp.where(over, jnp.ones_like(base), base)
+    return jnp.where(over, big, safe**power)
+
+
+def _clip_finite(x: jax.Array, dtype) -> jax.Array:
+    """`x` clipped to the finite range of `dtype` (which may be narrower)."""
+    big = jnp.asarray(jnp.finfo(dtype).max, x.dtype)
+    return jnp.clip(x, -big, big)
+
+
+def _power_rate(lr: jax.Array, s: jax.Array, power: jax.Array) -> jax.Array:
+    """Model Garden's ``lr * max(s, 1) ** power``, finite."""
+    return _clip_finite(lr * _capped_power(jnp.maximum(s, 1), power), lr.dtype)
+
+
+@_register_builtin
+@dataclasses.dataclass(frozen=True, eq=False)
+class DirectPowerDecay(LearningRateSchedule):
+    """Power of the step (TF Model Garden's ``DirectPowerDecay``).
+
+    ::
+
+        lr(step) = initial_learning_rate * max(step, 1) ** power
+
+    Steps below 1 count as 1 (Model Garden's guard against ``0 ** power``).
+    With a negative ``power`` (Model Garden's configs default to -0.5, an
+    inverse square root) the rate decays; a positive one grows it, capped at
+    the dtype's largest finite value instead of overflowing to inf.
+
+    Args:
+        initial_learning_rate: Value at steps 0 and 1. Sets the result dtype.
+        power: Exponent of the step.
+        name: Name, kept in the config.
+
+    Returns:
+        For a scalar or array ``step``, an array of the same shape.
+
+    Example:
+        >>> sched = jaxsched.DirectPowerDecay(0.1, power=-0.5)
+        >>> print(" ".join(f"{float(sched(s)):.4f}" for s in (0, 1, 4, 100)))
+        0.1000 0.1000 0.0500 0.0100
+    """
+
+    initial_learning_rate: ArrayLike
+    power: ArrayLike = 1.0
+    name: str | None = static_field(default="DirectPowerDecay")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        out = _result_dtype(self.initial_learning_rate)
+        dtype = _compute_dtype(out)
+        lr, power = _cast(dtype, self.initial_learning_rate, self.power)
+        s = _as_float_step(step, dtype)
+        return _clip_finite(_power_rate(lr, s, power), out).astype(out)
+
+
+@_register_builtin
+@dataclasses.dataclass(frozen=True, eq=False)
+class PowerAndLinearDecay(LearningRateSchedule):
+    """Power decay, times a linear decay to 0 at the end (TF Model Garden).
+
+    With ``s = step - offset`` and ``span = total_decay_steps *
+    linear_decay_fraction``::
+
+        lr(step) = initial_learning_rate * max(s, 1) ** power
+                   * min(1, (total_decay_steps - s) / span)      if span > 0
+        lr(step) = initial_learning_rate * max(s, 1) ** power    if span == 0
+
+    and never below 0 when ``span > 0``. So: ``initial_learning_rate``
+    while ``s <= 1`` (also before the offset), the power decay up to
+    ``total_decay_steps - span``, then that times a line reaching 0 at
+    ``s == total_decay_steps`` (exactly, also under ``jit``), and 0 from
+    there on.
+
+    Args:
+        initial_learning_rate: Sets the result dtype.
+        total_decay_steps: Step (after the offset) where the rate reaches 0,
+            >= 0.
+        power: Exponent of the step (Model Garden's configs default to -0.5).
+        linear_decay_fraction: Fraction of ``total_decay_steps``, in [0, 1],
+            over which the linear decay applies (0: none).
+        offset: Steps to shift the schedule by.
+        name: Name, kept in the config.
+
+    Returns:
+        For a scalar or array ``step``, an array of the same shape.
+
+    Example:
+        >>> sched = jaxsched.PowerAndLinearDecay(1.0, 100, power=-1.0,
+        ...                                      linear_decay_fraction=0.5)
+        >>> print(" ".join(f"{float(sched(s)):.4f}" for s in (0, 40, 60, 100, 500)))
+        1.0000 0.0250 0.0133 0.0000 0.0000
+    """
+
+    initial_learning_rate: ArrayLike
+    total_decay_steps: ArrayLike
+    power: ArrayLike = 1.0
+    linear_decay_fraction: ArrayLike = 0.1
+    offset: ArrayLike = 0
+    name: str | None = static_field(default="PowerAndLinearDecay")
+
+    def __post_init__(self):
+        super().__post_init__()
+        _check(self, "total_decay_steps", lambda v: v >= 0, "must be >= 0")
+        _check(self, "linear_decay_fraction", lambda v: (v >= 0) & (v <= 1),
+               "must be in [0, 1]")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        out = _result_dtype(self.initial_learning_rate)
+        dtype = _compute_dtype(out)
+        lr, power, fraction = _cast(
+            dtype, self.initial_learning_rate, self.power, self.linear_decay_fraction
+        )
+        total = _as_float_step(self.total_decay_steps, dtype)
+        s = _as_float_step(_shift(step, self.offset), dtype)
+        rate = _power_rate(lr, s, power)
+        span = total * fraction
+        linear = jnp.minimum(1, (total - s) / _safe_divisor(span))
+        decayed = jnp.maximum(0, rate * linear)
+        return _clip_finite(jnp.where(span > 0, decayed, rate), out).astype(out)
+
+
+@_register_builtin
+@dataclasses.dataclass(frozen=True, eq=False)
+class PowerDecayWithOffset(LearningRateSchedule):
+    """Power decay from an offset on, capped (TF Model Garden).
+
+    ::
+
+        lr(step) = pre_offset_learning_rate                        if step <= offset
+        lr(step) = min(initial_learning_rate * max(step - offset, 1) ** power,
+                       pre_offset_learning_rate)                    if step > offset
+
+    The offset step itself still gets ``pre_offset_learning_rate`` (Model
+    Garden's ``step > offset``).
+
+    Args:
+        initial_learning_rate: Value at ``offset + 1``. Sets the result dtype.
+        power: Exponent of the step (Model Garden's configs default to -0.5).
+        offset: Last step of the constant phase.
+        pre_offset_learning_rate: Rate up to ``offset``, and the cap after it.
+        name: Name, kept in the config.
+
+    Returns:
+        For a scalar or array ``step``, an array of the same shape.
+
+    Example:
+        >>> sched = jaxsched.PowerDecayWithOffset(1.0, power=-1.0, offset=10,
+        ...                                       pre_offset_learning_rate=3.0)
+        >>> print(" ".join(f"{float(sched(s)):.4f}" for s in (0, 10, 11, 20)))
+        3.0000 3.0000 1.0000 0.1000
+    """
+
+    initial_learning_rate: ArrayLike
+    power: ArrayLike = 1.0
+    offset: ArrayLike = 0
+    pre_offset_learning_rate: ArrayLike = 1.0e6
+    name: str | None = static_field(default="PowerDecayWithOffset")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        out = _result_dtype(self.initial_learning_rate)
+        dtype = _compute_dtype(out)
+        lr, power, pre = _cast(
+            dtype, self.initial_learning_rate, self.power, self.pre_offset_learning_rate
+        )
+        s = _as_float_step(_shift(step, self.offset), dtype)
+        rate = jnp.minimum(jnp.where(s > 0, _power_rate(lr, s, power), pre), pre)
+        return _clip_finite(rate, out).astype(out)
+
+
+def _take(table: jax.Array, index: jax.Array) -> jax.Array:
+    """table[..., index], with leading batch axes of `table` broadcast."""
+    if table.ndim == 1:
+        return table[index]
+    onehot = index[..., None] == jnp.arange(table.shape[-1])
+    return jnp.sum(jnp.where(onehot, table, 0), axis=-1)
+
+
+@_register_builtin
+@dataclasses.dataclass(frozen=True, eq=False)
+class StepCosineDecayWithOffset(LearningRateSchedule):
+    """Cosine decays from value to value between boundaries (TF Model Garden).
+
+    With ``s = step - offset`` and ``n = len(values) == len(boundaries)``,
+    segment ``i < n - 1`` decays from ``values[i]`` to ``values[i + 1]``::
+
+        length_i = boundaries[i+1] - boundaries[i]
+        lr(step) = values[i+1] + (values[i] - values[i+1])
+                   * 0.5 * (1 + cos(pi * (s - start_i) / length_i))
+
+    where segment ``i`` holds for ``boundaries[i] <= s < boundaries[i+1]``
+    (a boundary step starts the next segment), ``start_i = boundaries[i]``
+    for ``i >= 1``, and segment 0 covers every ``s < boundaries[1]`` with
+    ``start_0 = 0``. As in Model Garden, segment 0 runs from step 0 whatever
+    ``boundaries[0]`` is (it only sets that segment's length): Model Garden's
+    configs use ``boundaries[0] = 0``, where the segments are exactly
+    ``[boundaries[i], boundaries[i+1])``. Before the offset the first
+    cosine is extrapolated (mirrored), as in Model Garden.
+
+    From ``s >= boundaries[-1]`` on the rate holds ``values[-1]`` (the value
+    the last cosine ends on). Model Garden returns NaN there: it divides by
+    the zero length of a last segment. With a single value the schedule is
+    the constant ``values[0]``. The segment is found with one
+    ``jnp.searchsorted`` (Model Garden loops over the boundaries in Python).
+
+    Args:
+        boundaries: Strictly increasing steps, as many as ``values`` (Model
+            Garden's convention, not Keras' ``len(values) - 1``).
+        values: Rates at the boundaries. Their dtype sets the result dtype.
+        offset: Steps to shift the schedule by.
+        name: Name, kept in the config.
+
+    Returns:
+        For a scalar or array ``step``, an array of the same shape.
+
+    Example:
+        >>> sched = jaxsched.StepCosineDecayWithOffset([0, 100, 200], [1.0, 0.5, 0.1])
+        >>> steps = (0, 50, 100, 150, 200, 999)
+        >>> print(" ".join(f"{float(sched(s)):.3f}" for s in steps))
+        1.000 0.750 0.500 0.300 0.100 0.100
+    """
+
+    boundaries: ArrayLike
+    values: ArrayLike
+    offset: ArrayLike = 0
+    name: str | None = static_field(default="StepCosineDecayWithOffset")
+
+    def __post_init__(self):
+        _to_vector(self, "boundaries")
+        _to_vector(self, "values")
+        super().__post_init__()
+        nb, nv = self.boundaries.shape[-1], self.values.shape[-1]
+        if nb != nv:
+            _fail(
+                self, "boundaries",
+                f"must have as many elements as `values` (Model Garden's "
+                f"convention): len(boundaries)={nb} must equal len(values)={nv}",
+                self.boundaries,
+            )
+        _check_increasing(self, "boundaries")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        out = _result_dtype(self.values)
+        dtype = _compute_dtype(out)
+        values = _as_float_step(self.values, dtype)
+        b = _as_float_step(self.boundaries, dtype)
+        s = _as_float_step(_shift(step, self.offset), dtype)
+        n = values.shape[-1]
+        if b.ndim == 1:
+            i = jnp.searchsorted(b[1:], s, side="right")
+        else:  # boundaries with leading batch axes, called without vmap
+            i = jnp.sum(s[..., None] >= b[..., 1:], axis=-1)
+        j = jnp.minimum(i + 1, n - 1)  # == i in the last segment: hold values[-1]
+        start = jnp.where(i == 0, 0, _take(b, i))
+        length = _take(b, j) - _take(b, i)
+        remaining = (start + length - s) / _safe_divisor(length)
+        v_i, v_j = _take(values, i), _take(values, j)
+        return ((v_i - v_j) * _half_cosine(remaining) + v_j).astype(out)

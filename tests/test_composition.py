@@ -1,0 +1,286 @@
+"""WithOffset and JoinSchedules, and warmups around any schedule (also a user's).
+
+Expected values come from the float64 Keras formulas of tests/reference.py
+evaluated at the shifted step, from a transcription of
+``optax.join_schedules`` (and optax itself, for schedules it has), and from
+the closed form of the user schedule defined here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jax.typing import ArrayLike
+
+import jaxsched
+import reference as ref
+from test_model_garden import assert_close
+
+
+@jaxsched.register_serializable(package="tests")
+@dataclasses.dataclass(frozen=True, eq=False)
+class Halving(jaxsched.LearningRateSchedule):
+    """A user's schedule: lr * 0.5 ** floor(step / every)."""
+
+    initial_learning_rate: ArrayLike
+    every: ArrayLike
+    name: str | None = jaxsched.static_field(default=None)
+
+    def __call__(self, step):
+        step = jnp.asarray(step, dtype=float)
+        return self.initial_learning_rate * 0.5 ** jnp.floor(step / self.every)
+
+
+def halving(step, initial_learning_rate, every):
+    # lr * 0.5 ** floor(step / every)
+    return initial_learning_rate * 0.5 ** math.floor(step / every)
+
+
+def join(step, fns, boundaries):
+    # optax.join_schedules: schedules[i](step - boundaries[i-1]) once step >= boundaries[i-1]
+    out = fns[0](step)
+    for b, fn in zip(boundaries, fns[1:]):
+        if step >= b:
+            out = fn(step - b)
+    return out
+
+
+def _f(fn, **kwargs):
+    return lambda step: float(fn(np.float64(step), **kwargs))
+
+
+EXP = dict(initial_learning_rate=0.1, decay_steps=10, decay_rate=0.5)
+COS = dict(initial_learning_rate=0.2, decay_steps=40, alpha=0.1)
+
+# (schedule, float64 function of the step, steps where something happens)
+CASES = {
+    "offset-exponential": (
+        jaxsched.WithOffset(jaxsched.ExponentialDecay(**EXP), 25),
+        lambda t: _f(ref.exponential_decay, **EXP)(t - 25), [25, 35]),
+    "offset-hold-cosine": (
+        jaxsched.WithOffset(jaxsched.CosineDecay(**COS), 10, hold_before_offset=True),
+        lambda t: _f(ref.cosine_decay, **COS)(max(t - 10, 0)), [10, 50]),
+    "offset-user": (
+        jaxsched.WithOffset(Halving(1.0, 8), 5),
+        lambda t: halving(t - 5, 1.0, 8), [5, 13, 21]),
+    "offset-of-offset": (
+        jaxsched.WithOffset(jaxsched.PiecewiseConstantDecayWithOffset([10], [1.0, 0.5],
+                                                                      offset=3), 4),
+        lambda t: _f(ref.piecewise_constant_decay, boundaries=[10], values=[1.0, 0.5])(
+            t - 7), [17]),
+    "join-warmup-decay": (
+        jaxsched.JoinSchedules(
+            [jaxsched.PolynomialDecay(0.0, 10, end_learning_rate=0.1),
+             jaxsched.ExponentialDecay(**EXP)], [10]),
+        lambda t: join(t, [_f(ref.polynomial_decay, initial_learning_rate=0.0,
+                                 decay_steps=10, end_learning_rate=0.1),
+                           _f(ref.exponential_decay, **EXP)], [10]), [10, 20]),
+    "join-three": (
+        jaxsched.JoinSchedules(
+            [jaxsched.CosineDecay(0.0, 5, warmup_target=0.2, warmup_steps=5),
+             Halving(0.2, 8), jaxsched.PiecewiseConstantDecay([3], [0.01, 0.001])],
+            [5, 37]),
+        lambda t: join(t, [_f(ref.cosine_decay, initial_learning_rate=0.0, decay_steps=5,
+                              warmup_target=0.2, warmup_steps=5),
+                           lambda s: halving(s, 0.2, 8),
+                           _f(ref.piecewise_constant_decay, boundaries=[3],
+                              values=[0.01, 0.001])], [5, 37]), [5, 13, 37, 40]),
+    "linear-warmup-user": (
+        jaxsched.LinearWarmup(Halving(0.4, 10), 15, 0.0),
+        lambda t: (0.0 + t / 15 * (halving(15, 0.4, 10) - 0.0)) if t < 15
+        else halving(t, 0.4, 10), [10, 15, 20]),
+    "polynomial-warmup-shifted": (
+        jaxsched.PolynomialWarmUp(jaxsched.WithOffset(jaxsched.CosineDecay(**COS), 20), 20,
+                                  power=2.0),
+        lambda t: (_f(ref.cosine_decay, **COS)(0) * (max(t, 1) / 20) ** 2) if t < 20
+        else _f(ref.cosine_decay, **COS)(t - 20), [20, 60]),
+}
+
+
+def _steps(marks):
+    steps = {0, -30, 10**6, 2**31 - 1}
+    for m in marks:
+        steps.update((m - 1, m, m + 1))
+    fill = (t for t in range(1, 24) if t not in steps)
+    while len(steps) < 24:
+        steps.add(next(fill))
+    return sorted(steps)
+
+
+@pytest.fixture(params=list(CASES), ids=list(CASES))
+def case(request):
+    return CASES[request.param]
+
+
+def test_values(case, call, x64):
+    sched, fn, marks = case
+    steps = _steps(marks)
+    got = call(sched, jnp.asarray(steps))
+    assert got.shape == (len(steps),)
+    assert_close(got, np.array([fn(t) for t in steps]), x64)
+
+
+def test_json_round_trip_keeps_nested_class_names(case):
+    sched, fn, marks = case
+    blob = json.dumps(jaxsched.serialize(sched))
+    assert blob.count('"class_name"') >= 2
+    again = jaxsched.deserialize(json.loads(blob))
+    assert type(again) is type(sched)
+    steps = _steps(marks)
+    assert_close(jax.jit(lambda s, t: s(t))(again, jnp.asarray(steps)),
+                 np.array([fn(t) for t in steps]), x64=False)
+
+
+def test_join_matches_optax():
+    ours = jaxsched.JoinSchedules(
+        [jaxsched.PolynomialDecay(0.0, 10, end_learning_rate=0.1),
+         jaxsched.ExponentialDecay(0.1, 10, 0.5)], [10])
+    theirs = optax.join_schedules(
+        [optax.linear_schedule(0.0, 0.1, 10), optax.exponential_decay(0.1, 10, 0.5)], [10])
+    steps = jnp.arange(40)
+    np.testing.assert_allclose(np.asarray(ours(steps)), np.asarray(theirs(steps)),
+                               rtol=1e-6, atol=1e-9)
+
+
+def test_offset_steps_do_not_wrap_around():
+    # A uint32 step below the offset is negative after the shift, not 2**32 - k.
+    sched = jaxsched.WithOffset(jaxsched.PolynomialDecay(0.1, 100, end_learning_rate=0.0), 50)
+    want = _f(ref.polynomial_decay, initial_learning_rate=0.1, decay_steps=100,
+              end_learning_rate=0.0)(10 - 50)
+    for step in (np.uint32(10), jnp.uint32(10), np.uint8(10)):
+        np.testing.assert_allclose(float(sched(step)), want, rtol=2e-6)
+    big = 2**40  # a Python int beyond int32: shifted on the host, exactly
+    np.testing.assert_allclose(float(sched(big)), 0.0, atol=0)
+
+
+@settings(deadline=None, max_examples=40)
+@given(offset=st.integers(-1000, 1000), step=st.integers(-5000, 5000))
+def test_with_offset_is_a_shift(offset, step):
+    kwargs = dict(initial_learning_rate=1.0, decay_steps=300, end_learning_rate=0.01,
+                  power=2.0)
+    base = jaxsched.PolynomialDecay(**kwargs)
+    want = _f(ref.polynomial_decay, **kwargs)(step - offset)
+    for sched in (jaxsched.WithOffset(base, offset),
+                  jaxsched.PolynomialDecayWithOffset(**kwargs, offset=offset)):
+        np.testing.assert_allclose(float(sched(step)), want, rtol=2e-6, atol=1e-9)
+
+
+def test_vmap_over_offset_and_boundaries():
+    steps = jnp.arange(-5, 60)
+    offsets = jnp.array([0.0, 7.0, 20.0])
+    got = jax.jit(jax.vmap(
+        lambda o: jaxsched.WithOffset(jaxsched.ExponentialDecay(**EXP), o)(steps)))(offsets)
+    want = [[_f(ref.exponential_decay, **EXP)(t - float(o)) for t in steps] for o in offsets]
+    assert_close(got, np.array(want), x64=False)
+
+    bounds = jnp.array([[10.0], [20.0], [35.0]])
+    warm = jaxsched.PolynomialDecay(0.0, 10, end_learning_rate=0.1)
+    decay = jaxsched.ExponentialDecay(**EXP)
+    got = jax.jit(jax.vmap(lambda b: jaxsched.JoinSchedules([warm, decay], b)(steps)))(bounds)
+    fns = [_f(ref.polynomial_decay, initial_learning_rate=0.0, decay_steps=10,
+              end_learning_rate=0.1), _f(ref.exponential_decay, **EXP)]
+    want = [[join(t, fns, [float(b[0])]) for t in steps] for b in bounds]
+    assert_close(got, np.array(want), x64=False)
+
+
+def test_vmap_over_stacked_nested_schedules():
+    def make(lr, offset, warmup):
+        return jaxsched.LinearWarmup(
+            jaxsched.WithOffset(jaxsched.ExponentialDecay(lr, 10.0, 0.5), offset), warmup, 0.0)
+
+    configs = [(0.1, 0.0, 5.0), (0.2, 10.0, 0.0), (0.05, 3.0, 12.0)]
+    scheds = [make(*c) for c in configs]
+    stacked = jax.tree_util.tree_map(lambda *xs: jnp.stack([jnp.asarray(x) for x in xs]),
+                                     *scheds)
+    steps = jnp.arange(30)
+    got = jax.jit(jax.vmap(lambda s: s(steps)))(stacked)
+
+    def want(t, lr, offset, warmup):
+        after = _f(ref.exponential_decay, initial_learning_rate=lr, decay_steps=10,
+                   decay_rate=0.5)
+        if t < warmup:
+            return t / warmup * after(warmup - offset)
+        return after(t - offset)
+
+    assert_close(got, np.array([[want(t, *c) for t in range(30)] for c in configs]),
+                 x64=False)
+
+
+def test_grad_through_composition_is_finite():
+    steps = jnp.array([-10.0, 0.0, 4.0, 5.0, 6.0, 30.0, 2.0**31])
+
+    def total(p):
+        lr, offset, warmup, boundary = p
+        sched = jaxsched.JoinSchedules(
+            [jaxsched.LinearWarmup(jaxsched.WithOffset(
+                jaxsched.CosineDecay(lr, 20.0), offset), warmup, 0.0),
+             jaxsched.ExponentialDecay(lr, 10.0, 0.5)], jnp.reshape(boundary, (1,)))
+        return jnp.sum(sched(steps))
+
+    for p in ([0.1, 3.0, 5.0, 25.0], [0.1, 0.0, 0.0, 5.0], [0.1, -4.0, 0.0, 0.0]):
+        g = jax.jit(jax.grad(total))(jnp.asarray(p))
+        assert np.all(np.isfinite(np.asarray(g))), (p, g)
+
+
+def test_user_schedule_nested_config_needs_the_registry_or_custom_objects():
+    sched = jaxsched.LinearWarmup(jaxsched.WithOffset(Halving(0.4, 10), 3), 15, 0.0)
+    config = jaxsched.serialize(sched)
+    inner = config["config"]["after_warmup_lr_sched"]["config"]["schedule"]
+    assert inner["registered_name"] == "tests>Halving"
+    again = jaxsched.deserialize(json.loads(json.dumps(config)))
+    assert isinstance(again.after_warmup_lr_sched.schedule, Halving)
+    # An unknown nested class is an error that names it.
+    inner["class_name"] = "NoSuchSchedule"
+    inner["registered_name"] = None
+    with pytest.raises(ValueError, match="NoSuchSchedule"):
+        jaxsched.deserialize(config)
+    again = jaxsched.deserialize(config, custom_objects={"NoSuchSchedule": Halving})
+    assert isinstance(again.after_warmup_lr_sched.schedule, Halving)
+
+
+def test_optax_with_a_composed_schedule():
+    sched = jaxsched.JoinSchedules(
+        [jaxsched.PolynomialDecay(0.0, 4, end_learning_rate=0.1),
+         jaxsched.WithOffset(jaxsched.ExponentialDecay(0.1, 10, 0.5), 0)], [4])
+    opt = optax.sgd(sched)
+    params = jnp.zeros(3)
+    state = opt.init(params)
+    update = jax.jit(opt.update)
+    for t in range(8):
+        updates, state = update(jnp.ones(3), state, params)
+        lr = t / 4 * 0.1 if t < 4 else 0.1 * 0.5 ** ((t - 4) / 10)
+        np.testing.assert_allclose(np.asarray(updates), -lr, rtol=2e-6, atol=1e-9)
+
+
+BAD = [
+    (lambda: jaxsched.WithOffset(0.1, 10), TypeError, "schedule"),
+    (lambda: jaxsched.WithOffset(lambda t: 0.1, 10), TypeError, "schedule"),
+    (lambda: jaxsched.WithOffset(jaxsched.ExponentialDecay(**EXP), float("nan")),
+     ValueError, "offset"),
+    (lambda: jaxsched.JoinSchedules([jaxsched.ExponentialDecay(**EXP)] * 2, [5, 6]),
+     ValueError, "boundaries"),
+    (lambda: jaxsched.JoinSchedules([jaxsched.ExponentialDecay(**EXP)] * 3, [6, 6]),
+     ValueError, "boundaries"),
+    (lambda: jaxsched.JoinSchedules([jaxsched.ExponentialDecay(**EXP)], []),
+     ValueError, "schedules"),
+    (lambda: jaxsched.JoinSchedules([jaxsched.ExponentialDecay(**EXP), 0.1], [5]),
+     TypeError, r"schedules\[1\]"),
+    (lambda: jaxsched.JoinSchedules(jaxsched.ExponentialDecay(**EXP), [5]),
+     TypeError, "schedules"),
+]
+
+
+@pytest.mark.parametrize("make,exc,arg", BAD,
+                         ids=[f"{a}-{i}" for i, (_, _, a) in enumerate(BAD)])
+def test_bad_arguments(make, exc, arg):
+    with pytest.raises(exc, match=f"`{arg}`.*Received: {arg}="):
+        make()

@@ -1,0 +1,916 @@
+"""TF Model Garden's schedule family against a float64 transcription of Model Garden.
+
+The ``mg_*`` functions below transcribe, in Python floats, the ``__call__`` of
+each class of Model Garden's ``official/modeling/optimization/lr_schedule.py``;
+the formula is in each one's comment. They share no code with jaxsched. The
+``*WithOffset`` variants of Keras classes use the Keras formulas of
+``tests/reference.py`` at ``step - offset``, as Model Garden's offset wrapper
+does. Where Model Garden returns NaN or inf and jaxsched documents another
+value, the transcription computes Model Garden's value and replaces it by
+jaxsched's documented one, with a comment saying so.
+
+Each case is checked at step 0, around every boundary / warmup end / offset
+(±1), before the offset and far past the end, as an array of steps (eager,
+jit with the schedule as an argument, jit with the schedule captured) and as
+scalar steps, with x64 off and on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import jaxsched
+import reference as ref
+
+# --------------------------------------------------------------------------
+# Model Garden, transcribed
+
+
+def _tf_div(a, b):
+    """a / b with float semantics: x / 0 is +-inf, 0 / 0 is NaN (as in TF)."""
+    if b == 0:
+        return math.nan if a == 0 else math.copysign(math.inf, a)
+    return a / b
+
+
+def _tf_cos(x):
+    return math.cos(x) if math.isfinite(x) else math.nan
+
+
+def _offset(base):
+    """Model Garden's _make_offset_wrapper: new_class(step) = base(step - offset).
+
+    ``hold_before_offset`` is jaxsched's option (Model Garden has none):
+    base(max(step - offset, 0)).
+    """
+
+    def wrapped(step, offset=0, hold_before_offset=False, **kwargs):
+        s = step - offset
+        if hold_before_offset:
+            s = max(s, 0.0)
+        return base(s, **kwargs)
+
+    return wrapped
+
+
+def _keras(fn):
+    def call(step, name=None, **kwargs):
+        return float(fn(np.float64(step), **kwargs))
+
+    return call
+
+
+def _exponential(step, staircase=False, **kwargs):
+    # Keras: lr * rate ** (step / decay_steps), floored exponent when staircase.
+    # Model Garden's config passes staircase=None: falsy, i.e. False.
+    return _keras(ref.exponential_decay)(step, staircase=bool(staircase), **kwargs)
+
+
+def _polynomial(step, cycle=False, **kwargs):
+    # Keras: (lr - end) * (1 - step / decay_steps) ** power + end, with
+    # decay_steps * ceil(step / decay_steps) when cycling (1 at step 0).
+    if cycle and step < 0:
+        # Keras' multiplier ceil(step / decay_steps) is 0 or negative here
+        # (inf or NaN); jaxsched documents the first cycle extrapolated.
+        cycle = False
+    return _keras(ref.polynomial_decay)(step, cycle=cycle, **kwargs)
+
+
+def _cosine(step, warmup_target=None, warmup_steps=0, **kwargs):
+    # Keras: linear warmup to warmup_target, then cosine decay.
+    if warmup_target is not None and warmup_steps == 0 and step < 0:
+        # Keras divides by warmup_steps=0 here (-inf); jaxsched documents no
+        # warmup: the decay from warmup_target, extrapolated.
+        kwargs = {**kwargs, "initial_learning_rate": warmup_target}
+        return _keras(ref.cosine_decay)(step, **kwargs)
+    return _keras(ref.cosine_decay)(
+        step, warmup_target=warmup_target, warmup_steps=warmup_steps, **kwargs
+    )
+
+
+mg_exponential_decay_with_offset = _offset(_exponential)
+mg_piecewise_constant_decay_with_offset = _offset(_keras(ref.piecewise_constant_decay))
+mg_polynomial_decay_with_offset = _offset(_polynomial)
+mg_cosine_decay_with_offset = _offset(_cosine)
+
+
+def _rate(after, step):
+    return after(step) if callable(after) else float(after)
+
+
+def mg_linear_warmup(step, after_warmup_lr_sched, warmup_steps, warmup_learning_rate,
+                     name=None):
+    # target = after(warmup_steps)   (Model Garden evaluates it in __init__)
+    # lr = warmup_lr + step / warmup_steps * (target - warmup_lr)  if step < warmup_steps
+    #      after(step)                                             otherwise
+    after = after_warmup_lr_sched
+    target = _rate(after, warmup_steps)
+    if step < warmup_steps:
+        lr = warmup_learning_rate + _tf_div(step, warmup_steps) * (
+            target - warmup_learning_rate
+        )
+        if not math.isfinite(lr):
+            # warmup_steps=0 at a negative step: Model Garden divides by 0;
+            # jaxsched documents `target` (PolynomialWarmUp's value there).
+            lr = target
+        return lr
+    return _rate(after, step)
+
+
+def mg_polynomial_warmup(step, after_warmup_lr_sched, warmup_steps, power=1.0,
+                         name="PolynomialWarmup"):
+    # target = after(warmup_steps)
+    # done = 1 if warmup_steps <= 0 else max(step, 1) / warmup_steps
+    # lr = target * done ** power   if step < warmup_steps   else after(step)
+    after = after_warmup_lr_sched
+    target = _rate(after, warmup_steps)
+    done = 1.0 if warmup_steps <= 0 else max(step, 1.0) / warmup_steps
+    if step < warmup_steps:
+        return target * done**power
+    return _rate(after, step)
+
+
+def mg_direct_power_decay(step, initial_learning_rate, power=1.0,
+                          name="DirectPowerDecay"):
+    # lr = initial_learning_rate * max(step, 1) ** power
+    return initial_learning_rate * max(step, 1.0) ** power
+
+
+def mg_power_and_linear_decay(step, initial_learning_rate, total_decay_steps, power=1.0,
+                              linear_decay_fraction=0.1, offset=0,
+                              name="PowerAndLinearDecay"):
+    # s = step - offset; lr = initial_learning_rate * max(s, 1) ** power
+    # if total_decay_steps * linear_decay_fraction > 0:
+    #     lr = max(0, lr * min(1, (total_decay_steps - s)
+    #                               / (total_decay_steps * linear_decay_fraction)))
+    s = step - offset
+    lr = initial_learning_rate * max(s, 1.0) ** power
+    span = total_decay_steps * linear_decay_fraction
+    if span > 0:
+        lr *= min(1.0, (total_decay_steps - s) / span)
+        lr = max(0.0, lr)
+    return lr
+
+
+def mg_power_decay_with_offset(step, initial_learning_rate, power=1.0, offset=0,
+                               pre_offset_learning_rate=1.0e6,
+                               name="PowerDecayWithOffset"):
+    # after = max(step - offset, 1) ** power * initial_learning_rate
+    # sign = step > offset
+    # lr = min((1 - sign) * pre_offset_learning_rate + sign * after, pre_offset_learning_rate)
+    after = max(step - offset, 1.0) ** power * initial_learning_rate
+    sign = 1.0 if step > offset else 0.0
+    return min((1 - sign) * pre_offset_learning_rate + sign * after,
+               pre_offset_learning_rate)
+
+
+def mg_step_cosine_decay_with_offset(step, boundaries, values, offset=0,
+                                     name="StepCosineDecayWithOffset"):
+    # gs = step - offset; n = len(values)
+    # total_steps = [b[i+1] - b[i] for i < n-1] + [0]
+    # lr = cosine from values[0] to values[1] (0 if n == 1) over total_steps[0],
+    #      at gs:  (v0 - v1) * (cos(pi * gs / total_steps[0]) + 1) / 2 + v1
+    # for i in 1..n-1: if gs >= b[i]:
+    #      lr = (v[i] - v[i+1]) * (cos(pi * (gs - b[i]) / total_steps[i]) + 1) / 2
+    #           + v[i+1]                    (v[n] = 0)
+    gs = step - offset
+    b, v, n = list(boundaries), list(values), len(values)
+    total = [b[i + 1] - b[i] for i in range(n - 1)] + [0]
+    nxt = v[1] if n > 1 else 0.0
+    lr = (v[0] - nxt) * (_tf_cos(math.pi * _tf_div(gs, total[0])) + 1.0) / 2.0 + nxt
+    for i in range(1, n):
+        nxt = v[i + 1] if n > i + 1 else 0.0
+        if gs >= b[i]:
+            lr = (v[i] - nxt) * (
+                _tf_cos(math.pi * _tf_div(gs - b[i], total[i])) + 1.0
+            ) / 2.0 + nxt
+    if math.isnan(lr):
+        # Model Garden divides by the zero-length last segment: NaN from
+        # gs >= b[-1] on (everywhere when n == 1). jaxsched holds values[-1].
+        lr = v[-1]
+    return lr
+
+
+MG = {
+    "ExponentialDecayWithOffset": mg_exponential_decay_with_offset,
+    "PiecewiseConstantDecayWithOffset": mg_piecewise_constant_decay_with_offset,
+    "PolynomialDecayWithOffset": mg_polynomial_decay_with_offset,
+    "CosineDecayWithOffset": mg_cosine_decay_with_offset,
+    "LinearWarmup": mg_linear_warmup,
+    "PolynomialWarmUp": mg_polynomial_warmup,
+    "DirectPowerDecay": mg_direct_power_decay,
+    "PowerAndLinearDecay": mg_power_and_linear_decay,
+    "PowerDecayWithOffset": mg_power_decay_with_offset,
+    "StepCosineDecayWithOffset": mg_step_cosine_decay_with_offset,
+    # Inner schedules of the warmups: Keras' formulas.
+    "PiecewiseConstantDecay": _keras(ref.piecewise_constant_decay),
+    "ExponentialDecay": _exponential,
+    "PolynomialDecay": _polynomial,
+    "CosineDecay": _cosine,
+}
+
+# --------------------------------------------------------------------------
+# Cases: (class name, kwargs, the steps where something happens). A nested
+# schedule is a (class name, kwargs) pair.
+
+PIECEWISE = ("PiecewiseConstantDecayWithOffset",
+             dict(boundaries=[10000, 20000], values=[0.1, 0.01, 0.001]))
+STEP_COSINE = ("StepCosineDecayWithOffset",
+               dict(values=[0.0001, 0.00005], boundaries=[0, 500000], offset=10000))
+
+CASES = [
+    ("ExponentialDecayWithOffset",
+     dict(initial_learning_rate=1.0, decay_steps=100, decay_rate=0.5, offset=10), [10, 110]),
+    ("ExponentialDecayWithOffset",
+     dict(initial_learning_rate=2.5, decay_steps=7, decay_rate=0.96, staircase=True,
+          offset=30), [-10, 30, 37, 44]),
+    ("PiecewiseConstantDecayWithOffset",
+     dict(boundaries=[50, 80], values=[1.0, 0.5, 0.1], offset=10), [10, 60, 90]),
+    ("PiecewiseConstantDecayWithOffset",
+     dict(boundaries=[-5, 20], values=[2.0, 1.0, 0.5], offset=10, hold_before_offset=True),
+     [5, 10, 30]),
+    ("PolynomialDecayWithOffset",
+     dict(initial_learning_rate=1.0, decay_steps=100, offset=10), [-90, 10, 110]),
+    ("PolynomialDecayWithOffset",
+     dict(initial_learning_rate=0.1, decay_steps=30, end_learning_rate=0.0, power=0.5,
+          offset=20), [20, 50]),
+    ("PolynomialDecayWithOffset",
+     dict(initial_learning_rate=1.0, decay_steps=12, end_learning_rate=0.1, power=2.0,
+          cycle=True, offset=5), [-7, 5, 17, 29]),
+    ("CosineDecayWithOffset",
+     dict(initial_learning_rate=1.0, decay_steps=100, offset=10), [-40, 10, 60, 110]),
+    ("CosineDecayWithOffset",
+     dict(initial_learning_rate=0.1, decay_steps=40, alpha=0.1, offset=25), [25, 65]),
+    ("CosineDecayWithOffset",
+     dict(initial_learning_rate=0.0, decay_steps=40, warmup_target=0.2, warmup_steps=10,
+          offset=15), [15, 25, 65]),
+    ("CosineDecayWithOffset",
+     dict(initial_learning_rate=0.05, decay_steps=25, warmup_target=0.1, warmup_steps=0,
+          offset=10), [10, 35]),
+    ("LinearWarmup",
+     dict(after_warmup_lr_sched=PIECEWISE, warmup_steps=500, warmup_learning_rate=0.01),
+     [250, 500, 10000, 20000]),
+    ("LinearWarmup",
+     dict(after_warmup_lr_sched=0.1, warmup_steps=500, warmup_learning_rate=0.01),
+     [250, 500]),
+    ("LinearWarmup",
+     dict(after_warmup_lr_sched=STEP_COSINE, warmup_steps=10000, warmup_learning_rate=0.0),
+     [5000, 10000, 20000, 499999, 510000]),
+    ("LinearWarmup",
+     dict(after_warmup_lr_sched=("ExponentialDecay", dict(initial_learning_rate=0.1,
+                                                          decay_steps=10, decay_rate=0.5)),
+          warmup_steps=0, warmup_learning_rate=0.0), [10]),
+    ("PolynomialWarmUp",
+     dict(after_warmup_lr_sched=PIECEWISE, warmup_steps=500, power=2.0),
+     [250, 500, 10000, 20000]),
+    ("PolynomialWarmUp",
+     dict(after_warmup_lr_sched=("PolynomialDecay", dict(initial_learning_rate=0.2,
+                                                         decay_steps=100, power=0.5)),
+          warmup_steps=20, power=0.5), [20, 100]),
+    ("PolynomialWarmUp", dict(after_warmup_lr_sched=0.3, warmup_steps=0), [-5]),
+    ("DirectPowerDecay", dict(initial_learning_rate=1.0, power=-1.0), [250]),
+    ("DirectPowerDecay", dict(initial_learning_rate=1e-3, power=1.5), [100]),
+    ("PowerAndLinearDecay",
+     dict(initial_learning_rate=1.0, power=-1.0, linear_decay_fraction=0.0,
+          total_decay_steps=100), [40, 60, 100]),
+    ("PowerAndLinearDecay",
+     dict(initial_learning_rate=1.0, power=0.0, linear_decay_fraction=1.0,
+          total_decay_steps=100), [40, 60, 100]),
+    ("PowerAndLinearDecay",
+     dict(initial_learning_rate=1.0, power=-1.0, linear_decay_fraction=0.5,
+          total_decay_steps=100), [40, 50, 60, 100]),
+    ("PowerAndLinearDecay",
+     dict(initial_learning_rate=1.0, power=-1.0, linear_decay_fraction=0.5,
+          total_decay_steps=100, offset=90), [90, 130, 140, 150, 190, 200]),
+    ("PowerDecayWithOffset",
+     dict(initial_learning_rate=1.0, power=-1.0, offset=10, pre_offset_learning_rate=3.0),
+     [10, 20]),
+    ("PowerDecayWithOffset",
+     dict(initial_learning_rate=0.1, power=-0.5, offset=100, pre_offset_learning_rate=0.05),
+     [100, 104, 200]),
+    ("StepCosineDecayWithOffset", dict(boundaries=[0, 100, 200], values=[1.0, 0.5, 0.1]),
+     [50, 100, 150, 200]),
+    ("StepCosineDecayWithOffset",
+     dict(boundaries=[0, 10, 25, 40], values=[1.0, 0.5, 0.2, 0.05], offset=7),
+     [-3, 7, 17, 32, 47]),
+    STEP_COSINE + ([10000, 260000, 510000],),
+    ("StepCosineDecayWithOffset", dict(boundaries=[5], values=[0.3], offset=2), [7]),
+    # boundaries[0] != 0: Model Garden's first segment still starts at step 0.
+    ("StepCosineDecayWithOffset", dict(boundaries=[20, 50, 80], values=[1.0, 0.5, 0.1]),
+     [20, 30, 50, 80]),
+]
+
+
+N_STEPS = 32  # one shape for every case: eager ops compile once, not per case
+
+
+def _steps(marks):
+    """Step 0, every mark and its neighbours, a negative step, far past the end,
+    and the first steps, N_STEPS in all."""
+    steps = {0, -50, 10**6, 2**31 - 1}
+    for m in marks:
+        steps.update((m - 1, m, m + 1))
+    fill = (t for t in range(2, N_STEPS) if t not in steps)
+    while len(steps) < N_STEPS:
+        steps.add(next(fill))
+    return sorted(steps)
+
+
+def build(name, kwargs):
+    """The jaxsched schedule; nested (name, kwargs) pairs become schedules."""
+    kwargs = {k: build(*v) if isinstance(v, tuple) else v for k, v in kwargs.items()}
+    return getattr(jaxsched, name)(**kwargs)
+
+
+def reference(name, kwargs):
+    """Model Garden's value as a float64 function of the step."""
+    fn = MG[name]
+    kwargs = {k: reference(*v) if isinstance(v, tuple) else v for k, v in kwargs.items()}
+    return lambda step: fn(float(step), **kwargs)
+
+
+def expected(name, kwargs, steps):
+    return np.array([reference(name, kwargs)(t) for t in steps])
+
+
+def _id(case):
+    name, kwargs, _ = case
+    short = ",".join(f"{k}={v[0] if isinstance(v, tuple) else v}"
+                     for k, v in kwargs.items())
+    return f"{name}({short})"
+
+
+@pytest.fixture(params=CASES, ids=[_id(c) for c in CASES])
+def case(request):
+    return request.param
+
+
+# The first case of each class, for the costlier checks (each compiles per argument).
+ONE_PER_CLASS = [c for i, c in enumerate(CASES)
+                 if c[0] not in {d[0] for d in CASES[:i]}]
+
+
+@pytest.fixture(params=ONE_PER_CLASS, ids=[_id(c) for c in ONE_PER_CLASS])
+def class_case(request):
+    return request.param
+
+
+_jit_call = jax.jit(lambda sched, step: sched(step))
+
+
+def assert_close(got, want, x64):
+    got = np.asarray(got, dtype=np.float64)
+    scale = max(np.max(np.abs(want)), 1e-30)
+    if x64:
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14 * scale)
+    else:
+        np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-6 * scale)
+
+
+# --------------------------------------------------------------------------
+# Values
+
+
+def test_array_of_steps_matches_model_garden(case, call, x64):
+    name, kwargs, marks = case
+    steps = _steps(marks)
+    sched = build(name, kwargs)
+    got = call(sched, jnp.asarray(steps))
+    assert got.shape == (len(steps),)
+    assert got.dtype == (jnp.float64 if x64 else jnp.float32)
+    assert_close(got, expected(name, kwargs, steps), x64)
+
+
+def test_scalar_steps_match_model_garden(case):
+    name, kwargs, marks = case
+    steps = _steps(marks)
+    sched = build(name, kwargs)
+    want = expected(name, kwargs, steps)
+    jitted = jax.jit(lambda s, t: s(t))
+    kinds = (int, np.int64, float, np.float32)
+    for i, (t, w) in enumerate(zip(steps, want)):
+        kind = kinds[i % len(kinds)]
+        if float(kind(t)) != float(t):  # 2**31 - 1 is not a float32
+            kind = float
+        assert_close(sched(kind(t)), w, x64=False)
+        assert_close(jitted(sched, t), w, x64=False)
+
+
+def test_model_garden_is_nan_where_step_cosine_holds():
+    """The transcription's replacement is needed: Model Garden divides by zero
+    from the last boundary on, and jaxsched is finite and flat there."""
+    sched = jaxsched.StepCosineDecayWithOffset([0, 100, 200], [1.0, 0.5, 0.1])
+    steps = jnp.array([199, 200, 201, 10**6])
+    got = np.asarray(_jit_call(sched, steps))
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got[1:], 0.1, rtol=1e-7)
+    # Model Garden's last segment: (0.1 - 0) * (cos(pi * (s - 200) / 0) + 1) / 2 + 0
+    assert math.isnan(_tf_cos(math.pi * _tf_div(200 - 200, 0)))
+    assert math.isnan(_tf_cos(math.pi * _tf_div(201 - 200, 0)))
+
+
+def test_pre_offset_values_extrapolate_above_the_initial_rate():
+    # Model Garden's documented-by-behaviour extrapolation: decays give more
+    # than initial_learning_rate before the offset.
+    for sched in (
+        jaxsched.ExponentialDecayWithOffset(0.1, 100, 0.5, offset=100),
+        jaxsched.PolynomialDecayWithOffset(0.1, 100, offset=100),
+    ):
+        assert float(sched(0)) > 0.1 + 1e-3
+        held = dataclasses.replace(sched, hold_before_offset=True)
+        np.testing.assert_allclose(float(held(0)), 0.1, rtol=1e-7)
+        np.testing.assert_allclose(float(held(100)), 0.1, rtol=1e-7)
+
+
+def test_piecewise_offset_is_exact_for_large_integer_steps():
+    # Boundaries are shifted, not the step: integer comparisons stay exact far
+    # beyond float32's 2**24, as in PiecewiseConstantDecay.
+    b = 2**30
+    sched = jaxsched.PiecewiseConstantDecayWithOffset([b], [1.0, 0.5], offset=7)
+    steps = jnp.array([b + 6, b + 7, b + 8], dtype=jnp.int32)
+    for got in (sched(steps), jax.jit(lambda s, t: s(t))(sched, steps)):
+        np.testing.assert_array_equal(np.asarray(got), [1.0, 1.0, 0.5])
+
+
+def test_end_points_are_exact_under_jit_closure():
+    scheds = [
+        (jaxsched.PolynomialDecayWithOffset(0.1, 30, end_learning_rate=0.0, power=0.5,
+                                            offset=7), 37),
+        (jaxsched.PowerAndLinearDecay(1.0, 100, power=-1.0, linear_decay_fraction=0.3,
+                                      offset=3), 103),
+        (jaxsched.StepCosineDecayWithOffset([0, 30, 70], [1.0, 0.3, 0.0], offset=11), 81),
+        (jaxsched.CosineDecayWithOffset(0.1, 30, offset=9), 39),
+    ]
+    for sched, end in scheds:
+        got = jax.jit(lambda t, sched=sched: sched(t))(jnp.arange(end - 1, end + 3))
+        assert float(got[0]) > 0
+        np.testing.assert_array_equal(np.asarray(got[1:]), 0.0)
+
+
+@pytest.mark.parametrize(
+    "step", [np.uint32(2**32 - 1), jnp.uint32(2**32 - 1), jnp.int32(2**31 - 1),
+             np.uint32(3), jnp.uint32(3), np.int8(-7), jnp.float16(7.5), 2**40],
+    ids=["np.uint32max", "jnp.uint32max", "int32max", "np.uint32-3", "jnp.uint32-3",
+         "int8", "float16", "2**40"])
+def test_step_types_give_model_gardens_value(step, x64):
+    # uint32 steps below the offset must not wrap around.
+    t = float(np.asarray(step, dtype=np.float64))
+    for name, kwargs, _ in CASES[::3]:
+        want = expected(name, kwargs, [t])
+        assert_close(build(name, kwargs)(step), want[0], x64=False)
+
+
+# --------------------------------------------------------------------------
+# Pytrees: vmap and grad over every numeric argument, jit without retracing
+
+
+def _numeric_paths(name, kwargs):
+    """Every numeric constructor argument, nested ones as 'outer.inner'."""
+    cls = getattr(jaxsched, name)
+    static = {f.name for f in dataclasses.fields(cls) if f.metadata.get("static")}
+    for k, v in kwargs.items():
+        if isinstance(v, tuple):
+            yield from (f"{k}.{p}" for p in _numeric_paths(*v))
+        elif k not in static and v is not None:
+            yield k
+
+
+def _with(name, kwargs, path, value):
+    """(name, kwargs) with the argument at `path` replaced."""
+    head, _, rest = path.partition(".")
+    if rest:
+        return name, {**kwargs, head: _with(*kwargs[head], rest, value)}
+    return name, {**kwargs, head: value}
+
+
+def _sweep(value):
+    """Three values of an argument, as a float32 array (lists stay ordered)."""
+    v = np.asarray(value, dtype=np.float64)
+    if not np.any(v):
+        return np.stack([v, v + 0.5, v + 2]).astype(np.float32)
+    return np.stack([v, v * 0.5, v * 0.75]).astype(np.float32)
+
+
+def test_vmap_over_every_numeric_argument(class_case):
+    name, kwargs, marks = class_case
+    steps = np.asarray(_steps(marks)[:-1], dtype=np.float64)  # float32-exact steps
+    for path in _numeric_paths(name, kwargs):
+        head, _, rest = path.partition(".")
+        base = kwargs[head][1][rest] if rest else kwargs[head]
+        sweep = _sweep(base)
+        got = jax.jit(jax.vmap(lambda v: build(*_with(name, kwargs, path, v))(steps)))(sweep)
+        want = np.stack(
+            [expected(*_with(name, kwargs, path, v.astype(np.float64).tolist()), steps)
+             for v in sweep]
+        )
+        try:
+            assert_close(got, want, x64=False)
+        except AssertionError as err:
+            raise AssertionError(f"vmap over {path}") from err
+
+
+def test_grad_is_finite_for_every_numeric_argument(class_case):
+    name, kwargs, marks = class_case
+    steps = jnp.asarray(_steps(marks), dtype=jnp.float32)
+    for path in _numeric_paths(name, kwargs):
+        head, _, rest = path.partition(".")
+        base = kwargs[head][1][rest] if rest else kwargs[head]
+        value = jnp.asarray(base, dtype=jnp.float32)
+        g = jax.jit(jax.grad(
+            lambda v: jnp.sum(build(*_with(name, kwargs, path, v))(steps))
+        ))(value)
+        assert np.all(np.isfinite(np.asarray(g))), (path, g)
+
+
+GRAD_EDGES = [
+    # warmup_steps=0: the divisions of the branch not taken.
+    ("LinearWarmup", dict(after_warmup_lr_sched=0.1, warmup_steps=0.0,
+                          warmup_learning_rate=0.0), "warmup_steps"),
+    ("PolynomialWarmUp", dict(after_warmup_lr_sched=0.1, warmup_steps=0.0), "warmup_steps"),
+    ("CosineDecayWithOffset", dict(initial_learning_rate=0.1, decay_steps=10.0,
+                                   warmup_target=0.2, warmup_steps=0.0, offset=5.0),
+     "warmup_steps"),
+    # A zero linear span, and powers that overflow float32 far past the end.
+    ("PowerAndLinearDecay", dict(initial_learning_rate=1.0, total_decay_steps=0.0,
+                                 linear_decay_fraction=0.0), "linear_decay_fraction"),
+    ("DirectPowerDecay", dict(initial_learning_rate=1e-3, power=6.0), "power"),
+    ("PolynomialWarmUp", dict(after_warmup_lr_sched=0.1, warmup_steps=10.0, power=30.0),
+     "power"),
+    ("PowerDecayWithOffset", dict(initial_learning_rate=1e-3, power=6.0), "power"),
+    ("StepCosineDecayWithOffset", dict(boundaries=[5.0], values=[0.3]), "boundaries"),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,arg", GRAD_EDGES,
+                         ids=[f"{c[0]}-{c[2]}" for c in GRAD_EDGES])
+def test_grad_is_finite_at_edges(name, kwargs, arg):
+    steps = jnp.asarray([-3.0, 0.0, 1.0, 5.0, 10.0, 2.0**31, 2.0**40])
+    value = jnp.asarray(kwargs[arg], dtype=jnp.float32)
+
+    def total(v):
+        return jnp.sum(build(name, {**kwargs, arg: v})(steps))
+
+    assert np.all(np.isfinite(np.asarray(_jit_call(build(name, kwargs), steps))))
+    g = jax.jit(jax.grad(total))(value)
+    assert np.all(np.isfinite(np.asarray(g))), g
+
+
+def test_jit_does_not_retrace_for_new_hyperparameters():
+    for name, kwargs, marks in CASES[::4]:
+        @jax.jit
+        @chex.assert_max_traces(n=1)
+        def f(sched, step):
+            return sched(step)
+
+        sched = jax.tree_util.tree_map(jnp.asarray, build(name, kwargs))
+        f(sched, 3)
+        f(jax.tree_util.tree_map(lambda x: x * 2, sched), 4)
+        chex.clear_trace_counter()
+
+
+def test_constructors_do_not_concretize_traced_arguments(class_case):
+    name, kwargs, marks = class_case
+    steps = np.asarray(_steps(marks)[:-1])
+    paths = list(_numeric_paths(name, kwargs))
+
+    def from_traced(*values):
+        spec = (name, kwargs)
+        for path, v in zip(paths, values):
+            spec = _with(*spec, path, v)
+        return build(*spec)(steps)
+
+    values = []
+    for path in paths:
+        head, _, rest = path.partition(".")
+        values.append(np.asarray(kwargs[head][1][rest] if rest else kwargs[head]))
+    got = jax.jit(from_traced)(*values)
+    assert_close(got, expected(name, kwargs, steps), x64=False)
+
+
+def test_pytree_round_trip_keeps_static_options():
+    sched = jaxsched.LinearWarmup(
+        jaxsched.ExponentialDecayWithOffset(0.1, 7, 0.5, staircase=True, offset=3,
+                                            hold_before_offset=True), 5, 0.0, name="w")
+    leaves, treedef = jax.tree_util.tree_flatten(sched)
+    assert len(leaves) == 6  # warmup_steps, warmup_lr, lr, decay_steps, rate, offset
+    again = jax.tree_util.tree_unflatten(treedef, leaves)
+    assert again.after_warmup_lr_sched.staircase is True
+    assert again.after_warmup_lr_sched.hold_before_offset is True
+    assert again.name == "w"
+    steps = jnp.arange(30)
+    np.testing.assert_array_equal(np.asarray(_jit_call(again, steps)),
+                                  np.asarray(_jit_call(sched, steps)))
+
+
+# --------------------------------------------------------------------------
+# dtypes
+
+
+@pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16, jnp.float32])
+def test_result_dtype_follows_the_rate(dtype):
+    lr = jnp.asarray(0.1, dtype)
+    scheds = [
+        jaxsched.ExponentialDecayWithOffset(lr, 100, 0.5, offset=10),
+        jaxsched.PiecewiseConstantDecayWithOffset([10], jnp.asarray([0.1, 0.01], dtype)),
+        jaxsched.PolynomialDecayWithOffset(lr, 100, offset=10),
+        jaxsched.CosineDecayWithOffset(lr, 100, offset=10),
+        jaxsched.LinearWarmup(jaxsched.CosineDecay(lr, 100), 10, 0.0),
+        jaxsched.PolynomialWarmUp(lr, 10),
+        jaxsched.DirectPowerDecay(lr, 4.0),
+        jaxsched.PowerAndLinearDecay(lr, 100),
+        jaxsched.PowerDecayWithOffset(lr, -0.5, offset=10),  # pre-offset 1e6 > float16 max
+        jaxsched.StepCosineDecayWithOffset([0, 10], jnp.asarray([0.1, 0.01], dtype)),
+    ]
+    steps = jnp.asarray([0, 5, 10, 50, 10**6, 2**31 - 1])
+    for sched in scheds:
+        got = _jit_call(sched, steps)
+        assert got.dtype == dtype, type(sched).__name__
+        assert np.all(np.isfinite(np.asarray(got, dtype=np.float32))), type(sched).__name__
+
+
+def test_python_numbers_give_float64_under_x64():
+    with jax.enable_x64(True):
+        for name, kwargs, _ in CASES:
+            assert build(name, kwargs)(3).dtype == jnp.float64, name
+
+
+# --------------------------------------------------------------------------
+# Serialization
+
+
+def test_json_round_trip(case):
+    name, kwargs, marks = case
+    sched = build(name, kwargs)
+    blob = json.dumps(jaxsched.serialize(sched))
+    again = jaxsched.deserialize(json.loads(blob))
+    assert type(again) is type(sched)
+    config = sched.get_config()
+    assert type(sched).from_config(json.loads(json.dumps(config))).get_config() == config
+    steps = _steps(marks)
+    assert_close(again(jnp.asarray(steps)), expected(name, kwargs, steps), x64=False)
+
+
+def test_offset_is_kept_in_the_config():
+    # Model Garden's offset wrapper keeps the base's get_config: the offset is lost.
+    for cls, args in [
+        (jaxsched.ExponentialDecayWithOffset, (0.1, 10, 0.5)),
+        (jaxsched.PiecewiseConstantDecayWithOffset, ([10], [0.1, 0.01])),
+        (jaxsched.PolynomialDecayWithOffset, (0.1, 10)),
+        (jaxsched.CosineDecayWithOffset, (0.1, 10)),
+    ]:
+        sched = cls(*args, offset=123)
+        config = json.loads(json.dumps(sched.get_config()))
+        assert config["offset"] == 123
+        assert cls.from_config(config).offset == 123
+
+
+def test_nested_configs_carry_the_class_name():
+    sched = jaxsched.PolynomialWarmUp(
+        jaxsched.CosineDecayWithOffset(0.1, 100, offset=50), 10, power=2.0)
+    config = sched.get_config()
+    inner = config["after_warmup_lr_sched"]
+    assert inner["class_name"] == "CosineDecayWithOffset"
+    assert inner["config"]["offset"] == 50
+    assert config["name"] == "PolynomialWarmup"
+
+
+def test_model_garden_style_nested_config_deserializes(x64):
+    # What Model Garden's optimizer factory builds for
+    #   learning_rate: {type: polynomial, polynomial: {initial_learning_rate: 1e-4,
+    #                   decay_steps: 10000, end_learning_rate: 0.0, offset: 1000}}
+    #   warmup: {type: linear, linear: {warmup_steps: 1000, warmup_learning_rate: 0}}
+    # (every field of Model Garden's config dataclasses, names included), with
+    # the inner schedule nested with its class name, written by hand.
+    config = {
+        "class_name": "LinearWarmup",
+        "config": {
+            "after_warmup_lr_sched": {
+                "class_name": "PolynomialDecayWithOffset",
+                "config": {"name": "PolynomialDecay", "initial_learning_rate": 1e-4,
+                           "decay_steps": 10000, "end_learning_rate": 0.0, "power": 1.0,
+                           "cycle": False, "offset": 1000},
+            },
+            "warmup_steps": 1000,
+            "warmup_learning_rate": 0.0,
+            "name": "linear",
+        },
+    }
+    sched = jaxsched.deserialize(json.dumps(config))
+    assert isinstance(sched, jaxsched.LinearWarmup)
+    assert isinstance(sched.after_warmup_lr_sched, jaxsched.PolynomialDecayWithOffset)
+    steps = [0, 500, 999, 1000, 1001, 6000, 10999, 11000, 11001, 10**6]
+    inner = reference("PolynomialDecayWithOffset",
+                      dict(initial_learning_rate=1e-4, decay_steps=10000,
+                           end_learning_rate=0.0, offset=1000))
+    want = [mg_linear_warmup(float(t), inner, 1000, 0.0) for t in steps]
+    assert_close(sched(jnp.asarray(steps)), np.asarray(want), x64)
+
+
+def test_model_garden_exponential_config_with_staircase_none():
+    # Model Garden's ExponentialLrConfig defaults staircase to None.
+    config = {"class_name": "ExponentialDecayWithOffset",
+              "config": {"name": "ExponentialDecay", "initial_learning_rate": 0.1,
+                         "decay_steps": 1000, "decay_rate": 0.96, "staircase": None,
+                         "offset": 0}}
+    sched = jaxsched.deserialize(config)
+    assert sched.staircase is False
+    want = [0.1 * 0.96 ** (t / 1000) for t in (0, 999, 1000, 2500)]
+    np.testing.assert_allclose(np.asarray(sched(jnp.array([0, 999, 1000, 2500]))), want,
+                               rtol=2e-6)
+
+
+def test_model_garden_raw_nested_config_is_a_clear_error():
+    # Model Garden's own LinearWarmup.get_config nests the inner get_config()
+    # without a class name: nothing can tell which class it is.
+    config = {"class_name": "LinearWarmup",
+              "config": {"after_warmup_lr_sched": {"boundaries": [10], "values": [0.1, 0.01],
+                                                   "name": "PiecewiseConstantDecay"},
+                         "warmup_steps": 5, "warmup_learning_rate": 0.0, "name": None}}
+    with pytest.raises(TypeError, match="after_warmup_lr_sched.*class_name"):
+        jaxsched.deserialize(config)
+
+
+# --------------------------------------------------------------------------
+# Validation
+
+BAD = [
+    (lambda: jaxsched.ExponentialDecayWithOffset(0.1, 0, 0.5, offset=3), "decay_steps", "0"),
+    (lambda: jaxsched.PolynomialDecayWithOffset(0.1, 10, offset=float("nan")), "offset", "nan"),
+    (lambda: jaxsched.CosineDecayWithOffset(0.1, 10, warmup_target=0.2, warmup_steps=-1),
+     "warmup_steps", "-1"),
+    (lambda: jaxsched.PiecewiseConstantDecayWithOffset([10, 5], [1.0, 0.5, 0.1], offset=2),
+     "boundaries", r"10,\s+5"),
+    (lambda: jaxsched.LinearWarmup(0.1, -5, 0.0), "warmup_steps", "-5"),
+    (lambda: jaxsched.LinearWarmup(0.1, 5, float("inf")), "warmup_learning_rate", "inf"),
+    (lambda: jaxsched.PolynomialWarmUp(float("nan"), 5), "after_warmup_lr_sched", "nan"),
+    (lambda: jaxsched.PolynomialWarmUp(0.1, -1), "warmup_steps", "-1"),
+    (lambda: jaxsched.DirectPowerDecay(float("inf")), "initial_learning_rate", "inf"),
+    (lambda: jaxsched.PowerAndLinearDecay(1.0, -100), "total_decay_steps", "-100"),
+    (lambda: jaxsched.PowerAndLinearDecay(1.0, 100, linear_decay_fraction=1.5),
+     "linear_decay_fraction", "1.5"),
+    (lambda: jaxsched.PowerDecayWithOffset(1.0, offset=float("inf")), "offset", "inf"),
+    (lambda: jaxsched.StepCosineDecayWithOffset([0, 10], [1.0, 0.5, 0.1]),
+     "boundaries", r"0, 10\]"),
+    (lambda: jaxsched.StepCosineDecayWithOffset([0, 10, 10], [1.0, 0.5, 0.1]),
+     "boundaries", "10, 10"),
+    (lambda: jaxsched.StepCosineDecayWithOffset([], []), "boundaries", r"\[\]"),
+]
+
+
+@pytest.mark.parametrize("make,arg,value", BAD,
+                         ids=[f"{a}-{i}" for i, (_, a, _) in enumerate(BAD)])
+def test_bad_concrete_arguments_raise_value_error(make, arg, value):
+    with pytest.raises(ValueError, match=f"`{arg}`.*Received: {arg}=.*{value}"):
+        make()
+
+
+BAD_TYPES = [
+    (lambda: jaxsched.LinearWarmup("0.1", 5, 0.0), "after_warmup_lr_sched"),
+    (lambda: jaxsched.LinearWarmup(lambda t: 0.1, 5, 0.0), "after_warmup_lr_sched"),
+    (lambda: jaxsched.PolynomialWarmUp(None, 5), "after_warmup_lr_sched"),
+    (lambda: jaxsched.ExponentialDecayWithOffset(0.1, 10, 0.5, offset="3"), "offset"),
+    (lambda: jaxsched.PolynomialDecayWithOffset(0.1, 10, hold_before_offset=1),
+     "hold_before_offset"),
+    (lambda: jaxsched.DirectPowerDecay(0.1, power=True), "power"),
+]
+
+
+@pytest.mark.parametrize("make,arg", BAD_TYPES,
+                         ids=[f"{a}-{i}" for i, (_, a) in enumerate(BAD_TYPES)])
+def test_bad_argument_types_raise_type_error(make, arg):
+    with pytest.raises(TypeError, match=f"`{arg}`.*Received: {arg}="):
+        make()
+
+
+# --------------------------------------------------------------------------
+# optax
+
+
+def test_optax_uses_the_warmup_schedule():
+    sched = jaxsched.LinearWarmup(
+        jaxsched.PiecewiseConstantDecayWithOffset([10], [0.1, 0.01], offset=2), 4, 0.02)
+    opt = optax.inject_hyperparams(optax.sgd)(learning_rate=sched)
+    params = jnp.zeros(2)
+    state = opt.init(params)
+    grads = jnp.ones(2)
+
+    @jax.jit
+    def step(params, state):
+        updates, state = opt.update(grads, state, params)
+        return optax.apply_updates(params, updates), state, updates
+
+    inner = reference("PiecewiseConstantDecayWithOffset",
+                      dict(boundaries=[10], values=[0.1, 0.01], offset=2))
+    for t in range(15):
+        params, state, updates = step(params, state)
+        want = mg_linear_warmup(float(t), inner, 4, 0.02)
+        np.testing.assert_allclose(np.asarray(updates), -want, rtol=2e-6)
+
+
+# --------------------------------------------------------------------------
+# Model Garden optimization configs (the learning_rate / warmup sections)
+
+
+def _mg_params(lr_type, lr_args, warmup_type=None, warmup_args=None):
+    params = {"optimizer": {"type": "sgd", "sgd": {"momentum": 0.9}},
+              "learning_rate": {"type": lr_type, lr_type: lr_args}}
+    if warmup_type:
+        params["warmup"] = {"type": warmup_type, warmup_type: warmup_args}
+    return params
+
+
+MG_CONFIGS = [
+    # (params, the schedule Model Garden's factory builds, as a (name, kwargs) case)
+    (_mg_params("stepwise", {"boundaries": [10000, 20000], "values": [0.1, 0.01, 0.001]},
+                "linear", {"warmup_steps": 500, "warmup_learning_rate": 0.01}),
+     ("LinearWarmup", dict(after_warmup_lr_sched=PIECEWISE, warmup_steps=500,
+                           warmup_learning_rate=0.01))),
+    (_mg_params("stepwise", {"boundaries": [10000, 20000], "values": [0.1, 0.01, 0.001]},
+                "polynomial", {"warmup_steps": 500, "power": 2.0}),
+     ("PolynomialWarmUp", dict(after_warmup_lr_sched=PIECEWISE, warmup_steps=500,
+                               power=2.0))),
+    # Model Garden's config defaults power to -0.5 (the class to 1.0).
+    (_mg_params("power", {"initial_learning_rate": 1.0}),
+     ("DirectPowerDecay", dict(initial_learning_rate=1.0, power=-0.5))),
+    (_mg_params("power_linear", {"initial_learning_rate": 1.0, "total_decay_steps": 100,
+                                 "linear_decay_fraction": 0.5, "offset": 20}),
+     ("PowerAndLinearDecay", dict(initial_learning_rate=1.0, total_decay_steps=100,
+                                  power=-0.5, linear_decay_fraction=0.5, offset=20))),
+    (_mg_params("power_with_offset", {"initial_learning_rate": 1.0, "offset": 10,
+                                      "pre_offset_learning_rate": 3.0}),
+     ("PowerDecayWithOffset", dict(initial_learning_rate=1.0, power=-0.5, offset=10,
+                                   pre_offset_learning_rate=3.0))),
+    (_mg_params("step_cosine_with_offset", {"values": [0.0001, 0.00005],
+                                            "boundaries": [0, 500000], "offset": 10000},
+                "linear", {"warmup_steps": 10000, "warmup_learning_rate": 0.0}),
+     ("LinearWarmup", dict(after_warmup_lr_sched=STEP_COSINE, warmup_steps=10000,
+                           warmup_learning_rate=0.0))),
+    (_mg_params("exponential", {"initial_learning_rate": 0.1, "decay_steps": 1000,
+                                "decay_rate": 0.96}),
+     ("ExponentialDecayWithOffset", dict(initial_learning_rate=0.1, decay_steps=1000,
+                                         decay_rate=0.96, staircase=None))),
+    (_mg_params("cosine", {"initial_learning_rate": 0.1, "decay_steps": 1000,
+                           "offset": 100}),
+     ("CosineDecayWithOffset", dict(initial_learning_rate=0.1, decay_steps=1000,
+                                    offset=100))),
+    (_mg_params("polynomial", {"initial_learning_rate": 0.1, "decay_steps": 1000,
+                               "end_learning_rate": 0.001}, "polynomial",
+                {"warmup_steps": 100}),
+     ("PolynomialWarmUp", dict(
+         after_warmup_lr_sched=("PolynomialDecayWithOffset", dict(
+             initial_learning_rate=0.1, decay_steps=1000, end_learning_rate=0.001)),
+         warmup_steps=100, power=1))),
+    (_mg_params("constant", {"learning_rate": 0.1}, "linear",
+                {"warmup_steps": 500, "warmup_learning_rate": 0.01}),
+     ("LinearWarmup", dict(after_warmup_lr_sched=0.1, warmup_steps=500,
+                           warmup_learning_rate=0.01))),
+]
+
+
+@pytest.mark.parametrize(
+    "params,case", MG_CONFIGS,
+    ids=[f"{p['learning_rate']['type']}-{p.get('warmup', {}).get('type')}"
+         for p, _ in MG_CONFIGS])
+def test_model_garden_optimization_config_builds_the_schedule(params, case):
+    sched = jaxsched.from_model_garden_config(params)
+    name, kwargs = case
+    assert type(sched).__name__ == name
+    steps = [0, 1, 10, 99, 100, 101, 250, 499, 500, 501, 999, 1000, 1001, 5000, 9999,
+             10000, 10001, 20000, 20001, 260000, 509999, 510000, 510001, 10**7]
+    assert_close(_jit_call(sched, jnp.asarray(steps)), expected(name, kwargs, steps),
+                 x64=False)
+    again = jaxsched.deserialize(json.loads(json.dumps(jaxsched.serialize(sched))))
+    assert again.get_config() == sched.get_config()
+
+
+def test_model_garden_constant_without_warmup_is_the_float():
+    assert jaxsched.from_model_garden_config(_mg_params("constant", {})) == 0.1
+    params = _mg_params("constant", {"learning_rate": 0.3})
+    params["warmup"] = {"type": None}
+    assert jaxsched.from_model_garden_config(params) == 0.3
+
+
+@pytest.mark.parametrize("params,match", [
+    ({"learning_rate": {"type": "cyclic"}},
+     "unknown learning_rate type 'cyclic'.*'cosine'"),
+    ({"learning_rate": {}}, "`learning_rate` needs a 'type'"),
+    ({"optimizer": {"type": "sgd"}}, "`learning_rate` needs a 'type'"),
+    (_mg_params("power", {"initial_learning_rate": 1.0, "decay_steps": 5}),
+     r"unknown argument\(s\) \['decay_steps'\] in `learning_rate.power`"),
+    (_mg_params("power", {"initial_learning_rate": 1.0}, "exponential", {}),
+     "unknown warmup type 'exponential'"),
+    (_mg_params("stepwise", {"boundaries": [5, 1], "values": [1.0, 0.5, 0.1]}),
+     "`boundaries` must be strictly increasing"),
+])
+def test_model_garden_optimization_config_errors(params, match):
+    with pytest.raises(ValueError, match=match):
+        jaxsched.from_model_garden_config(params)
