@@ -292,6 +292,17 @@ def _check_field_types(obj: Any) -> None:
             object.__setattr__(obj, f.name, float(value))
 
 
+def _jit_safe(array: np.ndarray) -> np.ndarray:
+    """A host integer array that keeps its values as a jit argument.
+
+    Without x64, JAX narrows int64 arguments to int32, wrapping values
+    beyond its range; as float64 they stay exact up to 2**53.
+    """
+    if array.dtype.kind in "iu" and not np.all((array >= -(2**31)) & (array < 2**31)):
+        return array.astype(np.float64)
+    return array
+
+
 def _to_vector(obj: Any, arg: str, *, float_default: bool = False) -> None:
     """Turns a list/tuple field into one array leaf (in place, at construction).
 
@@ -307,11 +318,7 @@ def _to_vector(obj: Any, arg: str, *, float_default: bool = False) -> None:
                 continue
             _check_number(obj, arg, v)
         if _is_concrete(value):
-            array = np.asarray(value)
-            if array.dtype.kind in "iu" and not np.all(
-                (array >= -(2**31)) & (array < 2**31)
-            ):
-                array = array.astype(np.float64)  # as for scalars: jit-safe
+            array = _jit_safe(np.asarray(value))
         else:
             array = jnp.stack([jnp.asarray(v) for v in value])
         object.__setattr__(obj, arg, array)

@@ -17,6 +17,7 @@ from jax.typing import ArrayLike
 
 from ._base import (
     LearningRateSchedule,
+    _compiled_call,
     _as_float_step,
     _cast,
     _check,
@@ -87,6 +88,7 @@ class DirectPowerDecay(LearningRateSchedule):
     power: ArrayLike = 1.0
     name: str | None = static_field(default="DirectPowerDecay")
 
+    @_compiled_call
     def __call__(self, step: ArrayLike) -> jax.Array:
         out = _result_dtype(self.initial_learning_rate)
         dtype = _compute_dtype(out)
@@ -146,6 +148,7 @@ class PowerAndLinearDecay(LearningRateSchedule):
         _check(self, "linear_decay_fraction", lambda v: (v >= 0) & (v <= 1),
                "must be in [0, 1]")
 
+    @_compiled_call
     def __call__(self, step: ArrayLike) -> jax.Array:
         out = _result_dtype(self.initial_learning_rate)
         dtype = _compute_dtype(out)
@@ -198,6 +201,7 @@ class PowerDecayWithOffset(LearningRateSchedule):
     pre_offset_learning_rate: ArrayLike = 1.0e6
     name: str | None = static_field(default="PowerDecayWithOffset")
 
+    @_compiled_call
     def __call__(self, step: ArrayLike) -> jax.Array:
         out = _result_dtype(self.initial_learning_rate)
         dtype = _compute_dtype(out)
@@ -280,6 +284,7 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
             )
         _check_increasing(self, "boundaries")
 
+    @_compiled_call
     def __call__(self, step: ArrayLike) -> jax.Array:
         out = _result_dtype(self.values)
         dtype = _compute_dtype(out)

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from ._base import static_field
+from ._base import _jit_safe, static_field
 from ._compose import _shift
 from ._cosine import CosineDecay
 from ._exponential import ExponentialDecay
@@ -127,10 +127,13 @@ class PiecewiseConstantDecayWithOffset(_Offset, PiecewiseConstantDecay):
         shifted = b + o[..., None]
         if self.hold_before_offset:
             # Holding the value at `offset` counts every boundary below 0 as
-            # passed, whatever the step: move those below every step.
+            # passed, whatever the step: move those below every step (int32's
+            # minimum is below every step the comparison can see).
             dtype = shifted.dtype
-            low = -np.inf if xp.issubdtype(dtype, np.floating) else np.iinfo(dtype).min
+            low = -np.inf if xp.issubdtype(dtype, np.floating) else np.iinfo(np.int32).min
             shifted = xp.where(b < 0, xp.asarray(low, dtype), shifted)
+        if xp is np:
+            shifted = _jit_safe(shifted)
         base = object.__new__(PiecewiseConstantDecay)
         for f in dataclasses.fields(PiecewiseConstantDecay):
             object.__setattr__(base, f.name, getattr(self, f.name))

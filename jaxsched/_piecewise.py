@@ -22,6 +22,29 @@ from ._base import (
 from ._serialization import _register_builtin
 
 
+def _in_step_dtype(boundaries, dtype):
+    """Integer boundaries in the integer step dtype, with the same comparisons.
+
+    For an integer step, ``step <= b`` is ``step <= floor(b)``. Boundaries
+    above the dtype's range are at or above every step: they become its
+    maximum, which keeps every ``step <= b``. Boundaries below its range are
+    below every step, but as its minimum they would not be below a step equal
+    to the minimum (a uint32 step 0 and a negative boundary): the returned
+    mask of those lets the caller count them.
+    """
+    info = jnp.iinfo(dtype)
+    if jnp.issubdtype(boundaries.dtype, np.integer):
+        own = jnp.iinfo(boundaries.dtype)
+        lo, hi = max(info.min, own.min), min(info.max, own.max)
+        below = boundaries < lo if lo > own.min else jnp.zeros(boundaries.shape, bool)
+        return jnp.clip(boundaries, lo, hi).astype(dtype), below
+    b = jnp.floor(boundaries)
+    below, above = b < float(info.min), b >= float(info.max)  # max may round up
+    inside = jnp.where(below | above, 0, b).astype(dtype)
+    lowest, highest = (jnp.asarray(v, dtype) for v in (info.min, info.max))
+    return jnp.where(above, highest, jnp.where(below, lowest, inside)), below
+
+
 def _segment_index(boundaries, step) -> jax.Array:
     """Number of boundaries strictly below `step`: the Keras segment index.
 
@@ -29,41 +52,23 @@ def _segment_index(boundaries, step) -> jax.Array:
     so the index is ``searchsorted(boundaries, step, side="left")``. The
     traced program does not grow with the number of boundaries.
 
-    Integer steps are compared with integer boundaries in the step's own
-    dtype (exact; ``step <= b`` is ``step <= floor(b)`` for integer steps,
-    and boundaries beyond the step dtype's range are clipped to it, which
-    keeps every comparison's outcome). Float steps are compared in their
-    float dtype, as Keras does.
+    Integer steps are compared with the boundaries converted to the step's
+    own integer dtype (exact for steps of any size, see `_in_step_dtype`).
+    Float steps are compared in their float dtype, as Keras does.
     """
-    if not isinstance(step, jax.Array):
-        step = np.asarray(step)
-        canonical = jax.dtypes.canonicalize_dtype(step.dtype)
-        if canonical != step.dtype and jnp.issubdtype(step.dtype, np.integer):
-            # A Python int or int64 step without x64: int32 if it fits.
-            info = jnp.iinfo(canonical)
-            fits = np.all((step >= info.min) & (step <= info.max))
-            step = step.astype(canonical if fits else np.float64)
+    step, boundaries = jnp.asarray(step), jnp.asarray(boundaries)
     if jnp.issubdtype(step.dtype, np.integer):
-        info = jnp.iinfo(step.dtype)
-        if isinstance(boundaries, np.ndarray):  # concrete: convert on the host
-            b = np.floor(boundaries) if boundaries.dtype.kind == "f" else boundaries
-            b = np.clip(b, info.min, info.max).astype(step.dtype)
-        else:
-            b = boundaries
-            if jnp.issubdtype(b.dtype, np.floating):
-                b = jnp.floor(b)
-            b = jnp.clip(b, info.min, info.max).astype(step.dtype)
+        b, below = _in_step_dtype(boundaries, step.dtype)
+        at_min = step == jnp.iinfo(step.dtype).min
+        extra = jnp.where(at_min, jnp.sum(below, axis=-1), 0)
     else:
         dtype = jax.dtypes.canonicalize_dtype(jnp.promote_types(step.dtype, jnp.float32))
-        step = step.astype(dtype)
-        b = boundaries.astype(dtype)
-    step = jnp.asarray(step)
-    b = jnp.asarray(b)
+        step, b, extra = step.astype(dtype), boundaries.astype(dtype), 0
     if b.ndim == 1:
-        return jnp.searchsorted(b, step, side="left")
+        return jnp.searchsorted(b, step, side="left") + extra
     # Boundaries with leading batch axes (a schedule built from stacked
     # arrays, called without vmap): count per element.
-    return jnp.sum(step[..., None] > b, axis=-1)
+    return jnp.sum(step[..., None] > b, axis=-1) + extra
 
 
 @_register_builtin

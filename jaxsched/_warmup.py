@@ -18,6 +18,7 @@ from jax.typing import ArrayLike
 
 from ._base import (
     LearningRateSchedule,
+    _compiled_call,
     _as_float_step,
     _cast,
     _check,
@@ -111,6 +112,7 @@ class LinearWarmup(_Warmup):
     warmup_learning_rate: ArrayLike
     name: str | None = static_field(default=None)
 
+    @_compiled_call
     def __call__(self, step: ArrayLike) -> jax.Array:
         value, target, out, dtype, s, w = _after_warmup(
             self.after_warmup_lr_sched, step, self.warmup_steps
@@ -164,6 +166,7 @@ class PolynomialWarmUp(_Warmup):
     power: ArrayLike = 1.0
     name: str | None = static_field(default="PolynomialWarmup")
 
+    @_compiled_call
     def __call__(self, step: ArrayLike) -> jax.Array:
         value, target, out, dtype, s, w = _after_warmup(
             self.after_warmup_lr_sched, step, self.warmup_steps
