@@ -36,8 +36,10 @@ class PolynomialDecay(LearningRateSchedule):
 
     With ``cycle=True``, ``decay_steps`` is replaced by its first multiple not
     below ``step`` (``decay_steps * ceil(step / decay_steps)``, multiplier 1
-    at step 0 and before): the decay restarts from ``initial_learning_rate``
-    right after each multiple, and reaches ``end_learning_rate`` on it.
+    at step 0 and before). The rate reaches ``end_learning_rate`` on each
+    multiple ``n * decay_steps``, then jumps back up, not to
+    ``initial_learning_rate`` but to the value of a decay stretched over
+    ``(n + 1) * decay_steps`` steps (Keras' semantics).
 
     ``1 - step / decay_steps`` is computed as
     ``(decay_steps - step) / decay_steps``, which is exactly 0 at the end also
