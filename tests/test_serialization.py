@@ -1,0 +1,279 @@
+"""get_config / from_config / serialize / deserialize (DESIGN.md §2).
+
+Configs are JSON-ready, round-trip for every class, and the formats Keras
+writes load: Keras 3 (generated live by Keras in test_keras_parity.py and
+here for __numpy__ values), tf.keras 2.x and the legacy form (written out by
+hand below, as tf.keras writes them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxsched
+import reference as ref
+from catalog import EXAMPLES, STEPS, build
+
+NAMES = sorted(EXAMPLES)
+
+
+def _json_types_only(value):
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_types_only(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_json_types_only(v) for v in value)
+    return value is None or type(value) in (bool, int, float, str)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_config_is_plain_json_and_round_trips(name, x64):
+    sched = build(name)
+    config = sched.get_config()
+    assert _json_types_only(config), config
+    blob = json.dumps(jaxsched.serialize(sched))
+    again = jaxsched.deserialize(json.loads(blob))
+    assert type(again) is type(sched)
+    assert again.get_config() == config
+    steps = np.asarray(STEPS[:-1])
+    np.testing.assert_array_equal(np.asarray(again(steps)), np.asarray(sched(steps)))
+    rebuilt = type(sched).from_config(json.loads(json.dumps(config)))
+    np.testing.assert_array_equal(np.asarray(rebuilt(steps)), np.asarray(sched(steps)))
+
+
+def test_serialize_layout():
+    d = jaxsched.serialize(jaxsched.ExponentialDecay(0.1, 100, 0.5, staircase=True))
+    assert d == {
+        "module": "jaxsched",
+        "class_name": "ExponentialDecay",
+        "config": {
+            "initial_learning_rate": 0.1,
+            "decay_steps": 100,
+            "decay_rate": 0.5,
+            "staircase": True,
+        },
+        "registered_name": None,
+    }
+
+
+def test_name_is_kept_when_set_and_left_out_when_none():
+    assert "name" not in jaxsched.CosineDecay(0.1, 10).get_config()
+    assert jaxsched.CosineDecay(0.1, 10, name="cos").get_config()["name"] == "cos"
+
+
+def test_array_hyperparameters_become_lists():
+    sched = jaxsched.PiecewiseConstantDecay(
+        np.array([10, 20]), jnp.array([1.0, 0.5, 0.25], jnp.float32)
+    )
+    config = sched.get_config()
+    assert config["boundaries"] == [10, 20]
+    assert config["values"] == [1.0, 0.5, 0.25]
+    scalar = jaxsched.ExponentialDecay(np.float32(0.5), np.int64(10), jnp.asarray(0.5))
+    assert scalar.get_config() == {
+        "initial_learning_rate": 0.5, "decay_steps": 10, "decay_rate": 0.5,
+        "staircase": False,
+    }
+
+
+def test_legacy_keras_dict_loads():
+    """tf.keras 2.x `serialize` (before 2.13) writes only class_name and config."""
+    legacy = {
+        "class_name": "PolynomialDecay",
+        "config": {"initial_learning_rate": 0.1, "decay_steps": 10000,
+                   "end_learning_rate": 0.01, "power": 0.5, "cycle": False,
+                   "name": None},
+    }
+    sched = jaxsched.deserialize(legacy)
+    steps = np.array([0, 2500, 10000, 20000])
+    np.testing.assert_allclose(
+        sched(steps),
+        ref.polynomial_decay(steps, 0.1, 10000, 0.01, 0.5),
+        rtol=1e-6,
+    )
+
+
+def test_tf_keras_2_13_dict_loads():
+    """tf.keras >= 2.13 writes the module and registered_name keys too."""
+    d = {
+        "module": "keras.optimizers.schedules",
+        "class_name": "CosineDecay",
+        "config": {"initial_learning_rate": 0.0, "decay_steps": 1000, "alpha": 0.0,
+                   "name": "CosineDecay", "warmup_target": 0.1, "warmup_steps": 100},
+        "registered_name": None,
+    }
+    sched = jaxsched.deserialize(d)
+    assert sched.name == "CosineDecay"
+    steps = np.array([0, 50, 100, 600, 1100, 5000])
+    np.testing.assert_allclose(
+        sched(steps), ref.cosine_decay(steps, 0.0, 1000, 0.0, 0.1, 100), atol=1e-7
+    )
+
+
+def test_keras_value_dicts_load():
+    """Keras 3 serializes NumPy arrays as {"class_name": "__numpy__", ...} and
+    tensors as "__tensor__"; the dtype is kept."""
+    d = {
+        "module": "keras.optimizers.schedules",
+        "class_name": "PiecewiseConstantDecay",
+        "config": {
+            "boundaries": {"class_name": "__numpy__",
+                           "config": {"value": [10, 20], "dtype": "int64"}},
+            "values": {"class_name": "__numpy__",
+                       "config": {"value": [1.0, 0.5, 0.1], "dtype": "float32"}},
+            "name": "PiecewiseConstant",
+        },
+        "registered_name": None,
+    }
+    sched = jaxsched.deserialize(d)
+    with jax.enable_x64(True):
+        out = sched(np.array([10, 11, 21]))
+    assert out.dtype == jnp.float32  # the values' dtype, also under x64
+    np.testing.assert_allclose(out, [1.0, 0.5, 0.1], rtol=1e-7)
+    d = {"class_name": "ExponentialDecay", "config": {
+        "initial_learning_rate": {"class_name": "__tensor__",
+                                  "config": {"value": 0.1, "dtype": "float32"}},
+        "decay_steps": 10, "decay_rate": 0.5}}
+    assert float(jaxsched.deserialize(d)(10)) == pytest.approx(0.05, rel=1e-6)
+
+
+def test_json_text_is_accepted():
+    text = json.dumps(jaxsched.serialize(jaxsched.InverseTimeDecay(0.1, 10, 0.5)))
+    assert float(jaxsched.deserialize(text)(10)) == pytest.approx(0.1 / 1.5, rel=1e-6)
+
+
+def test_nested_schedules_serialize_with_their_class_name():
+    inner = jaxsched.PiecewiseConstantDecay([10], [0.1, 0.01])
+    sched = jaxsched.LinearWarmup(inner, warmup_steps=5, warmup_learning_rate=0.0)
+    config = sched.get_config()
+    assert config["after_warmup_lr_sched"]["class_name"] == "PiecewiseConstantDecay"
+    again = jaxsched.deserialize(json.loads(json.dumps(jaxsched.serialize(sched))))
+    steps = np.arange(0, 20)
+    np.testing.assert_array_equal(np.asarray(again(steps)), np.asarray(sched(steps)))
+
+
+# ---------------------------------------------------------------------------
+# User classes
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Halving(jaxsched.LearningRateSchedule):
+    """A user schedule, as in the README: halves every `every` steps."""
+
+    initial_learning_rate: float
+    every: int
+    name: str | None = jaxsched.static_field(default=None)
+
+    def __call__(self, step):
+        return self.initial_learning_rate * 0.5 ** (jnp.asarray(step) // self.every)
+
+
+def test_unregistered_user_class_needs_custom_objects():
+    d = jaxsched.serialize(Halving(1.0, 10))
+    assert d["class_name"] == "Halving" and d["registered_name"] is None
+    with pytest.raises(ValueError, match="Halving"):
+        jaxsched.deserialize(d)
+    again = jaxsched.deserialize(d, custom_objects={"Halving": Halving})
+    assert float(again(25)) == 0.25
+    # custom_objects reach nested schedules too
+    wrapped = jaxsched.serialize(jaxsched.WithOffset(Halving(1.0, 10), 5))
+    assert float(jaxsched.deserialize(wrapped, {"Halving": Halving})(24)) == 0.5  # Halving(19)
+
+
+def test_registered_user_class_round_trips():
+    @jaxsched.register_serializable(package="tests")
+    @dataclasses.dataclass(frozen=True, eq=False)
+    class Quartering(jaxsched.LearningRateSchedule):
+        initial_learning_rate: float
+        every: int
+
+        def __call__(self, step):
+            return self.initial_learning_rate * 0.25 ** (jnp.asarray(step) // self.every)
+
+    d = jaxsched.serialize(Quartering(1.0, 10))
+    assert d["registered_name"] == "tests>Quartering"
+    assert float(jaxsched.deserialize(json.loads(json.dumps(d)))(20)) == 0.0625
+    # Keras' registered-name forms find it too
+    legacy = {"class_name": "Quartering", "config": {"initial_learning_rate": 1.0, "every": 10}}
+    assert float(jaxsched.deserialize(legacy)(10)) == 0.25
+
+
+def test_register_rejects_non_schedules_and_name_clashes():
+    with pytest.raises(TypeError, match="cls"):
+        jaxsched.register_serializable(dict)
+
+    @dataclasses.dataclass(frozen=True, eq=False)
+    class Clash(jaxsched.LearningRateSchedule):
+        def __call__(self, step):
+            return jnp.ones_like(jnp.asarray(step, jnp.float32))
+
+    jaxsched.register_serializable(Clash, package="clash")
+
+    @dataclasses.dataclass(frozen=True, eq=False)
+    class Clash2(jaxsched.LearningRateSchedule):
+        def __call__(self, step):
+            return jnp.zeros_like(jnp.asarray(step, jnp.float32))
+
+    with pytest.raises(ValueError, match="clash>Clash"):
+        jaxsched.register_serializable(Clash2, package="clash", name="Clash")
+
+
+# ---------------------------------------------------------------------------
+# Errors
+
+
+def test_unknown_class_lists_the_known_ones():
+    with pytest.raises(ValueError, match="NoSuchDecay") as info:
+        jaxsched.deserialize({"class_name": "NoSuchDecay", "config": {}})
+    message = str(info.value)
+    for name in ("CosineDecay", "ExponentialDecay", "PiecewiseConstantDecay"):
+        assert name in message
+    listed = message[message.index("[") : message.index("]") + 1]
+    names = [n.strip(" '") for n in listed.strip("[]").split(",")]
+    assert names == sorted(names)
+
+
+@pytest.mark.parametrize(
+    "config, error, words",
+    [
+        ({"class_name": "ExponentialDecay",
+          "config": {"initial_learning_rate": 0.1, "decay_steps": 10}},
+         ValueError, ["missing", "decay_rate"]),
+        ({"class_name": "ExponentialDecay",
+          "config": {"initial_learning_rate": 0.1, "decay_steps": 10,
+                     "decay_rate": 0.5, "decay_speed": 2}},
+         ValueError, ["unknown", "decay_speed"]),
+        ([1, 2], TypeError, ["config", "[1, 2]"]),
+        ({"config": {}}, ValueError, ["class_name"]),
+        ({"class_name": "ExponentialDecay"}, ValueError, ["'config'"]),
+        ({"class_name": "ExponentialDecay", "config": [0.1, 10, 0.5]}, ValueError, ["config", "[0.1, 10, 0.5]"]),
+        ({"class_name": 3, "config": {}}, ValueError, ["class_name", "3"]),
+        ("not json", ValueError, ["JSON", "not json"]),
+        ({"class_name": "ExponentialDecay",
+          "config": {"initial_learning_rate": 0.1, "decay_steps": 0, "decay_rate": 0.5}},
+         ValueError, ["decay_steps", "0"]),
+    ],
+)
+def test_malformed_configs_raise_clear_errors(config, error, words):
+    with pytest.raises(error) as info:
+        jaxsched.deserialize(config)
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
+
+
+def test_serialize_rejects_non_schedules():
+    with pytest.raises(TypeError, match="schedule"):
+        jaxsched.serialize(lambda step: 0.1)
+
+
+def test_get_config_of_a_traced_schedule_explains_itself():
+    def config_inside(lr):
+        jaxsched.ExponentialDecay(lr, 10, 0.5).get_config()
+        return lr
+
+    with pytest.raises(ValueError, match="initial_learning_rate.*traced"):
+        jax.jit(config_inside)(0.1)
