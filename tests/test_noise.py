@@ -1,0 +1,133 @@
+"""NoisyLinearCosineDecay: noise from explicit keys (DESIGN.md §3).
+
+The expected noise is rebuilt from jax.random directly (fold_in(key, t), a
+standard normal, scaled by the docstring's standard deviation), and the
+distribution across many keys is compared with the Gaussian moments of the
+docstring formula (tests/reference.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxsched
+import reference as ref
+
+KW = dict(initial_learning_rate=0.1, decay_steps=1000, initial_variance=0.5,
+          variance_decay=0.55, num_periods=0.5, alpha=0.1, beta=0.01)
+
+
+def _sched(**overrides):
+    return jaxsched.NoisyLinearCosineDecay(**{**KW, **overrides})
+
+
+def _noise_from_value(values, steps, **overrides):
+    """Solve lr * ((alpha + linear + eps) * cosine + beta) = value for eps."""
+    kw = {**KW, **overrides}
+    s = np.minimum(np.asarray(steps, np.float64), kw["decay_steps"])
+    linear = (kw["decay_steps"] - s) / kw["decay_steps"]
+    cosine = 0.5 * (1 + np.cos(np.pi * 2 * kw["num_periods"] * s / kw["decay_steps"]))
+    decayed = np.asarray(values, np.float64) / kw["initial_learning_rate"]
+    return (decayed - kw["beta"]) / cosine - kw["alpha"] - linear
+
+
+def _std(steps, **overrides):
+    kw = {**KW, **overrides}
+    s = np.minimum(np.asarray(steps, np.float64), kw["decay_steps"])
+    return np.sqrt(kw["initial_variance"] / (1 + s) ** kw["variance_decay"])
+
+
+def test_noise_at_step_t_comes_from_fold_in_key_t():
+    key = jax.random.key(7)
+    sched = _sched(key=key)
+    steps = np.arange(0, 900, 37)
+    eps = _noise_from_value(sched(steps), steps)
+    draws = np.array([float(jax.random.normal(jax.random.fold_in(key, int(t)))) for t in steps])
+    np.testing.assert_allclose(eps, _std(steps) * draws, rtol=1e-3, atol=1e-5)
+
+
+def test_seed_gives_the_default_key():
+    for seed, key in ((None, jax.random.key(0)), (5, jax.random.key(5))):
+        steps = jnp.arange(50)
+        np.testing.assert_array_equal(_sched(seed=seed)(steps), _sched(key=key)(steps))
+
+
+def test_reproducible_and_the_same_under_jit(call):
+    steps = jnp.arange(200)
+    a = _sched(seed=1)
+    b = _sched(seed=1)
+    np.testing.assert_array_equal(a(steps), b(steps))
+    np.testing.assert_allclose(call(a, steps), a(steps), rtol=1e-6, atol=1e-9)
+    assert float(a(17)) == float(a(17))
+
+
+def test_a_step_has_one_value_whatever_its_type():
+    sched = _sched(seed=2)
+    want = float(sched(jnp.int32(123)))
+    for step in (123, np.int64(123), np.uint32(123), 123.0, np.float32(123.0), jnp.arange(200)[123]):
+        assert float(sched(step)) == want, step
+    # float steps draw at floor(step): between integers only the formula moves
+    assert _noise_from_value(sched(123.5), 123.5) == pytest.approx(
+        _noise_from_value(sched(123), 123) * _std(123.5) / _std(123), rel=1e-3
+    )
+
+
+def test_key_override_for_one_call():
+    sched = _sched(seed=3)
+    steps = jnp.arange(100)
+    other = jax.random.key(99)
+    np.testing.assert_array_equal(sched(steps, key=sched.key), sched(steps))
+    np.testing.assert_array_equal(sched(steps, key=other), _sched(key=other)(steps))
+    assert not np.allclose(sched(steps, key=other), sched(steps))
+    # raw uint32 keys work as well
+    np.testing.assert_array_equal(
+        sched(steps, key=jax.random.key_data(other)), sched(steps, key=other)
+    )
+
+
+def test_noise_is_independent_across_steps():
+    long = dict(decay_steps=10**6)
+    sched = _sched(seed=4, **long)
+    steps = np.arange(0, 4000)
+    z = _noise_from_value(sched(steps), steps, **long) / _std(steps, **long)
+    assert abs(z.mean()) < 4 / math.sqrt(len(z))
+    assert abs(z.std() - 1) < 0.05
+    lag1 = np.corrcoef(z[:-1], z[1:])[0, 1]
+    assert abs(lag1) < 4 / math.sqrt(len(z))
+
+
+@pytest.mark.parametrize("step", [0, 10, 250, 700, 5000])
+def test_mean_and_std_across_keys_match_the_formula(step):
+    n = 4000
+    keys = jax.random.split(jax.random.key(11), n)
+    values = np.asarray(
+        jax.vmap(lambda k: _sched(key=k)(step))(keys), np.float64
+    )
+    mean, std = ref.noisy_linear_cosine_decay_moments(step, **KW)
+    if std == 0:  # past the end the cosine factor is 0: no noise left
+        np.testing.assert_allclose(values, mean, rtol=1e-5)
+        return
+    assert abs(values.mean() - mean) < 5 * std / math.sqrt(n)
+    assert abs(values.std() - std) < 5 * std / math.sqrt(2 * n)
+
+
+def test_zero_variance_is_the_linear_cosine_decay():
+    quiet = _sched(initial_variance=0.0)
+    plain = jaxsched.LinearCosineDecay(0.1, 1000, 0.5, 0.1, 0.01)
+    steps = jnp.arange(0, 1200, 7)
+    np.testing.assert_allclose(quiet(steps), plain(steps), rtol=1e-6)
+
+
+def test_config_keeps_seed_and_explicit_keys():
+    assert "seed" not in _sched().get_config() and "key" not in _sched().get_config()
+    assert _sched(seed=5).get_config()["seed"] == 5
+    assert "key" not in _sched(seed=5).get_config()
+    config = _sched(key=jax.random.key(42)).get_config()
+    assert config["key"] == np.asarray(jax.random.key_data(jax.random.key(42))).tolist()
+    again = jaxsched.NoisyLinearCosineDecay.from_config(config)
+    np.testing.assert_array_equal(again(jnp.arange(30)), _sched(key=jax.random.key(42))(jnp.arange(30)))
