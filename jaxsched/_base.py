@@ -214,10 +214,19 @@ def _is_concrete(value: Any) -> bool:
     return True
 
 
+def _shown(value: Any) -> str:
+    """A value as the user would have typed it: arrays as (nested) lists."""
+    if isinstance(value, (np.ndarray, np.generic)) or (
+        isinstance(value, jax.Array) and _is_concrete(value) and not _is_key(value)
+    ):
+        return repr(np.asarray(value).tolist())
+    return repr(value)
+
+
 def _fail(obj: Any, arg: str, requirement: str, value: Any, exc=ValueError):
     raise exc(
         f"{type(obj).__name__}: argument `{arg}` {requirement}. "
-        f"Received: {arg}={value!r}"
+        f"Received: {arg}={_shown(value)}"
     )
 
 

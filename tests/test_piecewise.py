@@ -1,0 +1,101 @@
+"""PiecewiseConstantDecay: a lookup whose program does not grow with the
+number of boundaries, and exact comparisons for every integer step type."""
+
+from __future__ import annotations
+
+import jax
+import jax.extend
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxsched
+import reference as ref
+
+
+def _count_equations(jaxpr):
+    n = 0
+    for eqn in jaxpr.eqns:
+        n += 1
+        for sub in jax.extend.core.jaxprs_in_params(eqn.params):
+            n += _count_equations(sub)
+    return n
+
+
+def _schedule(n):
+    boundaries = list(range(10, 10 * (n + 1), 10))
+    values = [1.0 / (i + 1) for i in range(n + 1)]
+    return jaxsched.PiecewiseConstantDecay(boundaries, values)
+
+
+def test_program_size_does_not_grow_with_the_number_of_boundaries():
+    """10,000 boundaries trace to the same program as 10: one searchsorted
+    (compile-time ratios are measured in benchmarks/bench_piecewise.py)."""
+    steps = jnp.arange(100, dtype=jnp.int32)
+    sizes = {}
+    for n in (10, 10_000):
+        sched = _schedule(n)
+        as_argument = jax.make_jaxpr(lambda s, t: s(t))(sched, steps)
+        captured = jax.make_jaxpr(lambda t: sched(t))(steps)
+        leaves = jax.tree_util.tree_leaves(sched)
+        assert len(leaves) == 2  # boundaries and values: one array leaf each
+        sizes[n] = (_count_equations(as_argument.jaxpr), _count_equations(captured.jaxpr))
+    assert sizes[10] == sizes[10_000]
+
+
+def test_ten_thousand_boundaries_match_the_reference():
+    sched = _schedule(10_000)
+    steps = np.array([0, 9, 10, 11, 12345, 99_990, 99_999, 100_000, 100_001, 10**7])
+    boundaries = list(range(10, 100_010, 10))
+    values = [1.0 / (i + 1) for i in range(10_001)]
+    want = ref.piecewise_constant_decay(steps, boundaries, values)
+    np.testing.assert_allclose(sched(steps), want, rtol=1e-7)
+    np.testing.assert_allclose(jax.jit(lambda s, t: s(t))(sched, steps), want, rtol=1e-7)
+
+
+INT_STEPS = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64]
+
+
+@pytest.mark.parametrize("dtype", INT_STEPS, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("boundaries", [[-5, 10], [-5.5, 10.5], [0, 100]], ids=str)
+def test_integer_steps_of_every_type(dtype, boundaries, x64):
+    """Boundaries outside a step type's range (negative boundaries for
+    unsigned steps) still count correctly, also at the type's minimum."""
+    values = [0.5, 1.0, 2.0]
+    sched = jaxsched.PiecewiseConstantDecay(boundaries, values)
+    info = np.iinfo(dtype)
+    candidates = [info.min, info.min + 1, -6, -5, -1, 0, 1, 10, 11, 99, 100, 101, info.max]
+    steps = np.array([s for s in candidates if info.min <= s <= info.max], dtype)
+    want = ref.piecewise_constant_decay(steps.astype(np.float64), boundaries, values)
+    makers = [np.asarray]
+    if x64 or np.dtype(dtype).itemsize < 8:  # JAX holds no 64-bit ints without x64
+        makers.append(jnp.asarray)
+    for make in makers:
+        got = np.asarray(sched(make(steps)), np.float64)
+        np.testing.assert_array_equal(got, want, err_msg=f"{make.__module__} {steps}")
+
+
+def test_float_steps_compare_in_float():
+    sched = jaxsched.PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1])
+    got = sched(jnp.asarray([9.5, 10.0, 10.25, 20.0, 20.5], jnp.float32))
+    np.testing.assert_array_equal(got, np.float32([1.0, 1.0, 0.5, 0.5, 0.1]))
+
+
+def test_steps_beyond_int32(x64):
+    """Python ints beyond int32 work eagerly; with x64 the comparison is exact
+    for boundaries beyond int32 too (without x64 such boundaries are float32)."""
+    sched = jaxsched.PiecewiseConstantDecay([10, 3 * 2**32], [1.0, 0.5, 0.1])
+    assert float(sched(2**40)) == pytest.approx(0.1)
+    assert float(sched(2**33)) == 0.5
+    if x64:
+        assert float(sched(3 * 2**32)) == 0.5
+        assert float(sched(3 * 2**32 + 1)) == pytest.approx(0.1)
+
+
+def test_batched_values_and_boundaries_without_vmap():
+    """Array hyperparameters with a leading sweep axis, called directly."""
+    values = jnp.array([[1.0, 0.5, 0.1], [2.0, 1.0, 0.2]])
+    sched = jaxsched.PiecewiseConstantDecay([10, 20], values)
+    np.testing.assert_array_equal(sched(15), [0.5, 1.0])
+    batched = jaxsched.PiecewiseConstantDecay(jnp.array([[10, 20], [5, 15]]), values)
+    np.testing.assert_array_equal(batched(12), [0.5, 1.0])
