@@ -314,18 +314,22 @@ def _standard_normal(key: jax.Array, index: jax.Array, dtype) -> jax.Array:
 
     Steps beyond 32 bits (int64 under x64) fold in their high word too, so
     noise never repeats; steps below 2**32 use ``fold_in(key, step)`` alone.
+    A batch of keys (a stacked schedule called without ``vmap``) broadcasts
+    against `index`, NumPy-style.
     """
     wide = jnp.iinfo(index.dtype).bits > 32
 
-    def one(t):
+    def one(key, t):
         k = jax.random.fold_in(key, t.astype(jnp.uint32) if wide else t)
         if wide:
             high = (t >> 32).astype(jnp.uint32)
             k = jnp.where(high != 0, jax.random.fold_in(k, high), k)
         return jax.random.normal(k, (), dtype)
 
-    flat = index.reshape(-1)
-    return jax.vmap(one)(flat).reshape(index.shape)
+    shape = jnp.broadcast_shapes(key.shape, index.shape)
+    keys = jnp.broadcast_to(key, shape).reshape(-1)
+    flat = jnp.broadcast_to(index, shape).reshape(-1)
+    return jax.vmap(one)(keys, flat).reshape(shape)
 
 
 def _default_key(seed: Any) -> jax.Array:
