@@ -20,6 +20,9 @@ from ._polynomial import PolynomialDecay as PolynomialDecay
 from ._serialization import deserialize as deserialize
 from ._serialization import register_serializable as register_serializable
 from ._serialization import serialize as serialize
+from ._sweep import stack as stack
+from ._sweep import sweep_axes as sweep_axes
+from ._sweep import unstack as unstack
 
 Schedule = LearningRateSchedule
 
@@ -39,5 +42,8 @@ __all__ = [
     "deserialize",
     "register_serializable",
     "serialize",
+    "stack",
     "static_field",
+    "sweep_axes",
+    "unstack",
 ]
