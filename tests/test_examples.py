@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import pathlib
+import sys
 
 import jax
 import numpy as np
@@ -20,6 +21,8 @@ STEPS = 40
 
 
 def _load(name):
+    if str(EXAMPLES) not in sys.path:  # as `python examples/x.py` does: for _toy
+        sys.path.insert(0, str(EXAMPLES))
     spec = importlib.util.spec_from_file_location(
         f"example_{name}", EXAMPLES / f"{name}.py"
     )
