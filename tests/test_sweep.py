@@ -501,3 +501,14 @@ def test_array_hyperparameters_are_validated_elementwise():
         jaxsched.ExponentialDecay(jnp.array([0.1, 0.2]), np.array([10, 0]), 0.5)
     with pytest.raises(ValueError, match="t_mul"):
         jaxsched.CosineDecayRestarts(0.1, 10, t_mul=np.array([2.0, -1.0]))
+
+
+def test_batched_piecewise_takes_python_and_numpy_float_steps():
+    # Array boundaries (jnp.stack) with a float64 NumPy / Python step: no
+    # float64 request without x64 (filterwarnings = error), Keras' values.
+    schedules = build("PiecewiseConstantDecay")
+    batched = jax.tree_util.tree_map(lambda *x: jnp.stack(x), *schedules)
+    for step in (24.5, np.float64(10.0), np.array([9.5, 10.5, 25.0])):
+        out = batched(np.asarray(step)[..., None]) if np.ndim(step) else batched(step)
+        ref = expected("PiecewiseConstantDecay", step)
+        np.testing.assert_allclose(out, np.moveaxis(ref, 0, -1), **tolerance(out.dtype))
