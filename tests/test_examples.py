@@ -3,7 +3,9 @@ small sizes."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
 import pathlib
 import sys
@@ -11,7 +13,6 @@ import sys
 import jax
 import numpy as np
 import optax
-import pytest
 
 import jaxsched
 from sweep_cases import REFERENCE
@@ -31,20 +32,26 @@ def _load(name):
     return module
 
 
-@pytest.fixture(scope="module")
-def sweep_run():
-    module = _load("sweep")
-    import contextlib
-    import io
-
+def _quiet(fn, *args):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        result = module.main(["--per-class", "8", "--steps", str(STEPS), "--top", "5"])
-    return module, result, out.getvalue()
+        result = fn(*args)
+    return result, out.getvalue()
 
 
-def test_sweep_trains_every_model_with_its_own_schedule(sweep_run):
-    _, result, _ = sweep_run
+def test_sweep_example():
+    # One run of main() (compiling it, twice, is most of the cost), four checks.
+    module = _load("sweep")
+    result, printed = _quiet(
+        module.main, ["--per-class", "8", "--steps", str(STEPS), "--top", "5"]
+    )
+    _check_every_model_trains_with_its_own_schedule(result)
+    _check_a_model_equals_training_it_alone_with_optax_sgd(module, result)
+    _check_sharded_run_equals_unsharded_run_on_all_devices(result, printed)
+    _check_ranked_table_and_best_config(result, printed)
+
+
+def _check_every_model_trains_with_its_own_schedule(result):
     members = result["members"]
     assert len(members) == 32
     assert {type(s).__name__ for _, s in members} == {
@@ -64,8 +71,7 @@ def test_sweep_trains_every_model_with_its_own_schedule(sweep_run):
     assert len({tuple(np.round(col, 6)) for col in result["lr_history"].T}) == 32
 
 
-def test_sweep_model_equals_training_it_alone_with_optax_sgd(sweep_run):
-    module, result, _ = sweep_run
+def _check_a_model_equals_training_it_alone_with_optax_sgd(module, result):
     key_data, key_init = jax.random.split(jax.random.key(0))
     x, y = module.make_data(key_data)
     for i in (0, 13, 22, 31):  # one of each class
@@ -88,8 +94,7 @@ def test_sweep_model_equals_training_it_alone_with_optax_sgd(sweep_run):
         np.testing.assert_allclose(result["final"][i], alone, rtol=1e-4)
 
 
-def test_sweep_sharded_run_equals_unsharded_run_on_all_devices(sweep_run):
-    _, result, printed = sweep_run
+def _check_sharded_run_equals_unsharded_run_on_all_devices(result, printed):
     assert result["mesh_devices"] == jax.device_count()
     np.testing.assert_allclose(result["sharded_final"], result["final"], rtol=1e-5)
     assert result["max_diff"] == float(
@@ -98,8 +103,7 @@ def test_sweep_sharded_run_equals_unsharded_run_on_all_devices(sweep_run):
     assert f"on {jax.device_count()} devices, shard shape" in printed
 
 
-def test_sweep_prints_a_ranked_table_and_a_best_config_deserialize_reads(sweep_run):
-    _, result, printed = sweep_run
+def _check_ranked_table_and_best_config(result, printed):
     lines = printed.splitlines()
     start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("rank"))
     rows = [line.split() for line in lines[start + 1 : start + 6]]
@@ -120,11 +124,7 @@ def test_sweep_prints_a_ranked_table_and_a_best_config_deserialize_reads(sweep_r
 
 def test_hypergradient_example_raises_a_too_small_rate_and_lowers_the_loss():
     module = _load("hypergradient")
-    import contextlib
-    import io
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        result = module.main(["--inner-steps", "50", "--outer-steps", "4"])
+    result, _ = _quiet(module.main, ["--inner-steps", "50", "--outer-steps", "4"])
     history = result["history"]
     rates, losses, grads = zip(*history)
     assert grads[0] < 0  # d loss / d log lr < 0: a larger rate helps
