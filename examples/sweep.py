@@ -190,8 +190,7 @@ def shard_sweep(mesh: Mesh, batched, axes, params, x, y):
 
 
 def describe_sharding(label, array):
-    shards = sorted(array.addressable_shards, key=lambda s: s.device.id)
-    shapes = {tuple(s.data.shape) for s in shards}
+    shapes = {tuple(s.data.shape) for s in array.addressable_shards}
     return (
         f"  {label:<50} shape {tuple(array.shape)!s:<12} "
         f"on {len(array.sharding.device_set)} "

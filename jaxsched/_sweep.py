@@ -36,8 +36,9 @@ def stack(
     arrays, PRNG keys and tracers with ``jnp.stack``. With ``share=True``
     (the default) a leaf equal in every schedule (same type, dtype, shape and
     value; PRNG keys by their key data) is kept once, unstacked: one
-    ``decay_steps`` for the whole sweep is not copied ``n`` times and stays
-    a constant under ``jit``. ``share=False`` stacks every leaf.
+    ``decay_steps`` for the whole sweep is not copied ``n`` times (nor split
+    across devices when the sweep is sharded). ``share=False`` stacks every
+    leaf.
 
     :func:`sweep_axes` gives the ``in_axes`` tree that goes with the result
     (``0`` for stacked leaves, ``None`` for shared ones)::
