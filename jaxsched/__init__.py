@@ -35,6 +35,9 @@ from ._serialization import register_serializable as register_serializable
 from ._serialization import serialize as serialize
 from ._warmup import LinearWarmup as LinearWarmup
 from ._warmup import PolynomialWarmUp as PolynomialWarmUp
+from ._sweep import stack as stack
+from ._sweep import sweep_axes as sweep_axes
+from ._sweep import unstack as unstack
 
 Schedule = LearningRateSchedule
 
@@ -67,5 +70,8 @@ __all__ = [
     "from_model_garden_config",
     "register_serializable",
     "serialize",
+    "stack",
     "static_field",
+    "sweep_axes",
+    "unstack",
 ]

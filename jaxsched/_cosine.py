@@ -212,8 +212,17 @@ def _restart(s, k, t):
     i = jnp.where((start(i) > s) & (i > 0), i - 1, i)
     i_geometric = i
     i = jnp.where(geometric, i_geometric, i_uniform)
-    start_i = jnp.where(geometric, start(i_geometric), i_uniform * k)
-    period = jnp.where(geometric, k * _int_power(t_g, i_geometric), k)
+    # Uniform branch: k * i and k, written as the first-order expansions of
+    # the geometric S_i and k * t ** i around t == 1. `d` is 0 there, so the
+    # values are unchanged, but the derivative with respect to t_mul is the
+    # limit of the geometric one (the schedule is smooth in t_mul at 1).
+    # Capping i where the dtype no longer resolves a period keeps it finite.
+    d = t - 1
+    i_d = jnp.minimum(i_uniform, 1 / jnp.finfo(s.dtype).eps)
+    start_uniform = k * (i_uniform + d * i_d * (i_d - 1) / 2)
+    start_i = jnp.where(geometric, start(i_geometric), start_uniform)
+    period_uniform = k * (1 + d * i_d)
+    period = jnp.where(geometric, k * _int_power(t_g, i_geometric), period_uniform)
     past_end = geometric & past_end
     # Negative steps: period 0 extends backwards (the formula extrapolated).
     i = jnp.maximum(i, 0)
@@ -310,18 +319,22 @@ def _standard_normal(key: jax.Array, index: jax.Array, dtype) -> jax.Array:
 
     Steps beyond 32 bits (int64 under x64) fold in their high word too, so
     noise never repeats; steps below 2**32 use ``fold_in(key, step)`` alone.
+    A batch of keys (a stacked schedule called without ``vmap``) broadcasts
+    against `index`, NumPy-style.
     """
     wide = jnp.iinfo(index.dtype).bits > 32
 
-    def one(t):
+    def one(key, t):
         k = jax.random.fold_in(key, t.astype(jnp.uint32) if wide else t)
         if wide:
             high = (t >> 32).astype(jnp.uint32)
             k = jnp.where(high != 0, jax.random.fold_in(k, high), k)
         return jax.random.normal(k, (), dtype)
 
-    flat = index.reshape(-1)
-    return jax.vmap(one)(flat).reshape(index.shape)
+    shape = jnp.broadcast_shapes(key.shape, index.shape)
+    keys = jnp.broadcast_to(key, shape).reshape(-1)
+    flat = jnp.broadcast_to(index, shape).reshape(-1)
+    return jax.vmap(one)(keys, flat).reshape(shape)
 
 
 def _default_key(seed: Any) -> jax.Array:
