@@ -1,5 +1,5 @@
-"""examples/sweep.py and examples/hypergradient.py, run through main() with
-small sizes."""
+"""The examples run through main() with small sizes and do what their
+docstrings say."""
 
 from __future__ import annotations
 

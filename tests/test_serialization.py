@@ -161,7 +161,7 @@ def test_nested_schedules_serialize_with_their_class_name():
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class Halving(jaxsched.LearningRateSchedule):
+class NeverRegisteredHalving(jaxsched.LearningRateSchedule):
     """A user schedule, as in the README: halves every `every` steps."""
 
     initial_learning_rate: float
@@ -173,15 +173,15 @@ class Halving(jaxsched.LearningRateSchedule):
 
 
 def test_unregistered_user_class_needs_custom_objects():
-    d = jaxsched.serialize(Halving(1.0, 10))
-    assert d["class_name"] == "Halving" and d["registered_name"] is None
-    with pytest.raises(ValueError, match="Halving"):
+    d = jaxsched.serialize(NeverRegisteredHalving(1.0, 10))
+    assert d["class_name"] == "NeverRegisteredHalving" and d["registered_name"] is None
+    with pytest.raises(ValueError, match="NeverRegisteredHalving"):
         jaxsched.deserialize(d)
-    again = jaxsched.deserialize(d, custom_objects={"Halving": Halving})
+    again = jaxsched.deserialize(d, custom_objects={"NeverRegisteredHalving": NeverRegisteredHalving})
     assert float(again(25)) == 0.25
     # custom_objects reach nested schedules too
-    wrapped = jaxsched.serialize(jaxsched.WithOffset(Halving(1.0, 10), 5))
-    assert float(jaxsched.deserialize(wrapped, {"Halving": Halving})(24)) == 0.5  # Halving(19)
+    wrapped = jaxsched.serialize(jaxsched.WithOffset(NeverRegisteredHalving(1.0, 10), 5))
+    assert float(jaxsched.deserialize(wrapped, {"NeverRegisteredHalving": NeverRegisteredHalving})(24)) == 0.5  # NeverRegisteredHalving(19)
 
 
 def test_registered_user_class_round_trips():
