@@ -202,15 +202,19 @@ def _restart(s, k, t):
     beyond = x <= -1  # log1p undefined: past k / (1 - t) for t < 1, or s < 0
     past_end = beyond & (s > 0)
     x = jnp.where(beyond, jnp.zeros_like(x), x)
-    i = jnp.floor(jnp.log1p(x) / jnp.log(t_g))
-
-    def start(i):
-        return k * (_int_power(t_g, i) - 1) / (t_g - 1)
-
-    i = jnp.maximum(i, 0)
-    i = jnp.where(start(i + 1) <= s, i + 1, i)
-    i = jnp.where((start(i) > s) & (i > 0), i - 1, i)
-    i_geometric = i
+    i = jnp.maximum(jnp.floor(jnp.log1p(x) / jnp.log(t_g)), 0)
+    # Check the estimate against the period's start S_i and end S_i + k t**i,
+    # and move it by one where the logarithm rounded across a boundary. One
+    # power serves all three: t**(i+1) and t**(i-1) are exact products and
+    # quotients of it whenever they are representable.
+    power = _int_power(t_g, i)
+    start = k * (power - 1) / (t_g - 1)
+    up = start + k * power <= s
+    down = (start > s) & (i > 0) & ~up
+    i_geometric = jnp.where(up, i + 1, jnp.where(down, i - 1, i))
+    power = jnp.where(up, power * t_g, jnp.where(down, power / t_g, power))
+    start_geometric = k * (power - 1) / (t_g - 1)
+    i = i_geometric
     i = jnp.where(geometric, i_geometric, i_uniform)
     # Uniform branch: k * i and k, written as the first-order expansions of
     # the geometric S_i and k * t ** i around t == 1. `d` is 0 there, so the
@@ -220,9 +224,9 @@ def _restart(s, k, t):
     d = t - 1
     i_d = jnp.minimum(i_uniform, 1 / jnp.finfo(s.dtype).eps)
     start_uniform = k * (i_uniform + d * i_d * (i_d - 1) / 2)
-    start_i = jnp.where(geometric, start(i_geometric), start_uniform)
+    start_i = jnp.where(geometric, start_geometric, start_uniform)
     period_uniform = k * (1 + d * i_d)
-    period = jnp.where(geometric, k * _int_power(t_g, i_geometric), period_uniform)
+    period = jnp.where(geometric, k * power, period_uniform)
     past_end = geometric & past_end
     # Negative steps: period 0 extends backwards (the formula extrapolated).
     i = jnp.maximum(i, 0)

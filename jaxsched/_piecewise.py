@@ -22,6 +22,10 @@ from ._base import (
 from ._serialization import _register_builtin
 
 
+# Up to this many boundaries a broadcast compare beats a binary search.
+_COMPARE_ALL_MAX = 32
+
+
 def _in_step_dtype(boundaries, dtype):
     """Integer boundaries in the integer step dtype, with the same comparisons.
 
@@ -64,10 +68,11 @@ def _segment_index(boundaries, step) -> jax.Array:
     else:
         dtype = jax.dtypes.canonicalize_dtype(jnp.promote_types(step.dtype, jnp.float32))
         step, b, extra = step.astype(dtype), boundaries.astype(dtype), 0
-    if b.ndim == 1:
+    if b.ndim == 1 and b.shape[0] > _COMPARE_ALL_MAX:
         return jnp.searchsorted(b, step, side="left") + extra
-    # Boundaries with leading batch axes (a schedule built from stacked
-    # arrays, called without vmap): count per element.
+    # A few boundaries, or boundaries with leading batch axes (a schedule
+    # built from stacked arrays, called without vmap): one broadcast compare,
+    # cheaper than searchsorted's loop and still one op whatever the count.
     return jnp.sum(step[..., None] > b, axis=-1) + extra
 
 

@@ -29,18 +29,20 @@ def _schedule(n):
 
 
 def test_program_size_does_not_grow_with_the_number_of_boundaries():
-    """10,000 boundaries trace to the same program as 10: one searchsorted
-    (compile-time ratios are measured in benchmarks/bench_piecewise.py)."""
+    """The traced program has a fixed size: a broadcast compare for a few
+    boundaries, one searchsorted for many (100 and 10,000 give the same
+    program). Compile times are measured in benchmarks/bench_piecewise.py."""
     steps = jnp.arange(100, dtype=jnp.int32)
     sizes = {}
-    for n in (10, 10_000):
+    for n in (10, 100, 10_000):
         sched = _schedule(n)
         as_argument = jax.make_jaxpr(lambda s, t: s(t))(sched, steps)
         captured = jax.make_jaxpr(lambda t: sched(t))(steps)
         leaves = jax.tree_util.tree_leaves(sched)
         assert len(leaves) == 2  # boundaries and values: one array leaf each
         sizes[n] = (_count_equations(as_argument.jaxpr), _count_equations(captured.jaxpr))
-    assert sizes[10] == sizes[10_000]
+    assert sizes[100] == sizes[10_000]
+    assert sizes[10] <= sizes[10_000]
 
 
 def test_ten_thousand_boundaries_match_the_reference():
