@@ -340,7 +340,9 @@ def _compute_dtype(dtype: np.dtype) -> np.dtype:
 
 
 def _cast(dtype: np.dtype, *values: Any) -> list[jax.Array]:
-    return [jnp.asarray(v).astype(dtype) for v in values]
+    # Host-side conversion, as for steps: a Python int hyperparameter beyond
+    # int32 (decay_steps=10**11) must not pass through int32 without x64.
+    return [_as_float_step(v, dtype) for v in values]
 
 
 def _as_float_step(step: ArrayLike, dtype: np.dtype) -> jax.Array:
