@@ -250,16 +250,37 @@ def _check_number(obj: Any, arg: str, value: Any) -> None:
     ):
         _fail(obj, arg, "must be a number, not a bool", value, TypeError)
     if isinstance(value, (numbers.Real, np.ndarray, np.generic, jax.Array)):
+        if isinstance(value, int) and not -(2**63) <= value < 2**64:
+            _fail(obj, arg, "must fit in 64 bits", value)
         dtype = np.asarray(value).dtype if not isinstance(value, jax.Array) else value.dtype
         if not (jnp.issubdtype(dtype, np.integer) or jnp.issubdtype(dtype, np.floating)):
             _fail(obj, arg, f"must be a real number (got dtype {dtype})", value, TypeError)
         if _is_concrete(value):
-            with np.errstate(invalid="ignore"):
-                finite = np.all(np.isfinite(np.asarray(value, dtype=np.float64)))
-            if not finite:
-                _fail(obj, arg, "must be finite", value)
+            _check_float32_range(obj, arg, value)
         return
     _fail(obj, arg, f"must be a number (got {type(value).__name__})", value, TypeError)
+
+
+_F32 = np.finfo(np.float32)
+
+
+def _check_float32_range(obj: Any, arg: str, value: Any) -> None:
+    """Finite, and usable in float32, the least precision schedules compute in.
+
+    Without x64 a Python float of 1e39 becomes inf and one of 1e-40 is
+    flushed to zero (a zero `decay_steps` gives 0/0 = NaN at step 0), so such
+    values are rejected whatever the x64 flag is.
+    """
+    v = np.asarray(value, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if not np.all(np.isfinite(v)):
+            _fail(obj, arg, "must be finite", value)
+        if not np.all(np.isfinite(v.astype(np.float32))):
+            _fail(obj, arg, f"must be finite in float32 (at most {_F32.max:.8g} in "
+                  "magnitude)", value)
+    if np.any((v != 0) & (np.abs(v) < _F32.tiny)):
+        _fail(obj, arg, f"must be 0 or at least {_F32.tiny:.8g} in magnitude "
+              "(float32 flushes smaller numbers to zero)", value)
 
 
 def _check_field_types(obj: Any) -> None:
