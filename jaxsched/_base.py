@@ -324,7 +324,11 @@ def _to_vector(obj: Any, arg: str, *, float_default: bool = False) -> None:
                 continue
             _check_number(obj, arg, v)
         if _is_concrete(value):
-            array = np.asarray(value)
+            try:
+                array = np.asarray(value)
+            except ValueError:  # NumPy's "inhomogeneous shape" names nothing
+                _fail(obj, arg, "must be a flat list of numbers (nested lists "
+                      "must be rectangular)", value)
         else:
             array = jnp.stack([jnp.asarray(v) for v in value])
         object.__setattr__(obj, arg, array)
