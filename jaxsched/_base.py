@@ -197,7 +197,7 @@ class LearningRateSchedule:
                 f"{cls.__name__}.from_config: missing required argument(s) "
                 f"{missing}. Received: config={config!r}"
             )
-        kwargs = {k: from_json(v) for k, v in config.items()}
+        kwargs = {k: from_json(v, k) for k, v in config.items()}
         return cls(**kwargs)
 
 

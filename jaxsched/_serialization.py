@@ -263,16 +263,26 @@ def to_json(value: Any, where: str = "value") -> Any:
 _KERAS_VALUE_CLASSES = ("__numpy__", "__tensor__")
 
 
-def from_json(value: Any) -> Any:
-    """Decodes nested schedule dicts and Keras value dicts (used by from_config)."""
+def from_json(value: Any, arg: str = "value") -> Any:
+    """Decodes nested schedule dicts and Keras value dicts (used by from_config).
+
+    ``arg`` names the argument in error messages.
+    """
     if isinstance(value, Mapping) and "class_name" in value:
         if value["class_name"] in _KERAS_VALUE_CLASSES:
             inner = value.get("config", {})
+            problem = None
             if not isinstance(inner, Mapping) or "value" not in inner:
-                raise ValueError(
-                    f"deserialize: malformed {value['class_name']} value: {value!r}"
-                )
-            return np.asarray(inner["value"], dtype=inner.get("dtype"))
+                problem = "no 'value' in its 'config'"
+            else:
+                try:
+                    return np.asarray(inner["value"], dtype=inner.get("dtype"))
+                except (TypeError, ValueError) as exc:  # bad value or dtype
+                    problem = str(exc)
+            raise ValueError(
+                f"deserialize: argument `{arg}` is a malformed "
+                f"{value['class_name']} value ({problem}). Received: {arg}={value!r}"
+            )
         return deserialize(value)
     return value
 
