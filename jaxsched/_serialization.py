@@ -188,6 +188,11 @@ def deserialize(
     registered_name = config.get("registered_name")
     token = None
     if custom_objects is not None:
+        if not isinstance(custom_objects, Mapping):
+            raise TypeError(
+                "deserialize: `custom_objects` must be a dict from class names to "
+                f"classes. Received: custom_objects={custom_objects!r}"
+            )
         token = _custom_objects.set({**_custom_objects.get(), **custom_objects})
     try:
         cls = _lookup(class_name, registered_name)
