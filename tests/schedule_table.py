@@ -1,0 +1,347 @@
+"""One row per schedule class: what the robustness tests need to know about it.
+
+The property-based, step-type, precision and hostile-input tests iterate over
+``ROWS``. A new schedule class joins all of them by adding one ``Row``:
+
+* ``example``: a valid config, also the base the hostile tests break one
+  argument of;
+* ``kwargs``: a hypothesis strategy of valid configs;
+* ``numbers`` / ``positive`` / ``nonnegative``: which arguments are numbers,
+  which must be > 0 and which >= 0 (the hostile table is built from these);
+* ``bounds``, ``monotone``, ``end``, ``continuous_at``: the documented shape
+  of the curve for steps >= 0 (None where the class promises nothing);
+* ``reference``: an independent float64 evaluation (``tests/reference.py``);
+* ``negative``: what negative steps give, ``"extrapolate"`` (the reference
+  formula, as Keras) or ``"hold"`` (the step-0 value).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Callable
+
+import numpy as np
+from hypothesis import strategies as st
+
+import jaxsched
+import reference as ref
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    cls: type
+    example: dict
+    kwargs: st.SearchStrategy
+    numbers: tuple[str, ...]
+    positive: tuple[str, ...] = ()
+    nonnegative: tuple[str, ...] = ()
+    # kw -> (lo, hi) for every step >= 0.
+    bounds: Callable[[dict], tuple[float, float]] | None = None
+    # kw -> list of (first step, last step or None, sign): the value is
+    # monotone (sign -1 non-increasing, +1 non-decreasing) on each segment.
+    monotone: Callable[[dict], list[tuple[float, float | None, int]]] | None = None
+    # kw -> the first step from which the value is held, or None.
+    end: Callable[[dict], float | None] | None = None
+    # kw -> list of (step, bound on |slope| just left of it).
+    continuous_at: Callable[[dict], list[tuple[float, float]]] | None = None
+    # (steps, kw) -> float64 values.
+    reference: Callable[..., np.ndarray] | None = None
+    negative: str = "extrapolate"
+    # Noise: values at different steps are not a deterministic curve.
+    noisy: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.cls.__name__
+
+    def build(self, kw: dict[str, Any]) -> jaxsched.LearningRateSchedule:
+        return self.cls(**kw)
+
+
+# Strategies of hyperparameters: wide, but within what a config can mean.
+rates = st.floats(1e-6, 10.0)
+fractions = st.floats(0.0, 1.0)
+steps_lengths = st.one_of(st.integers(1, 10**6), st.floats(0.5, 1e6))
+
+
+def _exp_kwargs():
+    return st.fixed_dictionaries(
+        dict(
+            initial_learning_rate=rates,
+            decay_steps=steps_lengths,
+            decay_rate=st.floats(0.01, 2.0),
+            staircase=st.booleans(),
+        )
+    )
+
+
+def _exp_monotone(kw):
+    return [(0, None, -1 if kw["decay_rate"] <= 1 else 1)]
+
+
+def _exp_bounds(kw):
+    lr = kw["initial_learning_rate"]
+    return (0.0, lr) if kw["decay_rate"] <= 1 else (lr, float(np.finfo(np.float32).max))
+
+
+def _inverse_kwargs():
+    return st.fixed_dictionaries(
+        dict(
+            initial_learning_rate=rates,
+            decay_steps=steps_lengths,
+            decay_rate=st.floats(0.0, 10.0),
+            staircase=st.booleans(),
+        )
+    )
+
+
+@st.composite
+def _piecewise_kwargs(draw):
+    n = draw(st.integers(1, 6))
+    ints = draw(st.booleans())
+    if ints:
+        bounds = sorted(draw(st.sets(st.integers(-100, 10**6), min_size=n, max_size=n)))
+    else:
+        bounds = sorted(
+            draw(st.sets(st.floats(-100.0, 1e6).map(lambda x: round(x, 2)), min_size=n,
+                         max_size=n))
+        )
+    values = draw(st.lists(rates, min_size=len(bounds) + 1, max_size=len(bounds) + 1))
+    return dict(boundaries=bounds, values=values)
+
+
+def _poly_kwargs():
+    return st.fixed_dictionaries(
+        dict(
+            initial_learning_rate=rates,
+            decay_steps=steps_lengths,
+            end_learning_rate=st.floats(0.0, 10.0),
+            power=st.floats(0.0, 5.0),
+            cycle=st.booleans(),
+        )
+    )
+
+
+def _poly_bounds(kw):
+    lr, end = kw["initial_learning_rate"], kw["end_learning_rate"]
+    return min(lr, end), max(lr, end)
+
+
+def _poly_monotone(kw):
+    if kw["cycle"]:
+        return None
+    lr, end = kw["initial_learning_rate"], kw["end_learning_rate"]
+    return [(0, None, -1 if lr >= end else 1)]
+
+
+def _poly_continuous(kw):
+    if kw["cycle"] or kw["power"] < 1:
+        return []
+    lr, end, k = kw["initial_learning_rate"], kw["end_learning_rate"], kw["decay_steps"]
+    return [(k, kw["power"] * abs(lr - end) / k)]
+
+
+@st.composite
+def _cosine_kwargs(draw):
+    kw = dict(
+        initial_learning_rate=draw(rates),
+        decay_steps=draw(steps_lengths),
+        alpha=draw(fractions),
+    )
+    if draw(st.booleans()):
+        kw["warmup_target"] = draw(rates)
+        kw["warmup_steps"] = draw(st.one_of(st.integers(0, 10**5), st.floats(0.0, 1e5)))
+    return kw
+
+
+def _cosine_peak(kw):
+    return kw.get("warmup_target", kw["initial_learning_rate"])
+
+
+def _cosine_bounds(kw):
+    peak = _cosine_peak(kw)
+    values = [kw["initial_learning_rate"], peak, kw["alpha"] * peak]
+    return min(values), max(values)
+
+
+def _cosine_monotone(kw):
+    w = kw.get("warmup_steps", 0) if "warmup_target" in kw else 0
+    segments = [(w, None, -1)]
+    if w > 0:
+        sign = 1 if kw["warmup_target"] >= kw["initial_learning_rate"] else -1
+        segments.insert(0, (0, w, sign))  # the closed interval [0, w]
+    return segments
+
+
+def _cosine_end(kw):
+    w = kw.get("warmup_steps", 0) if "warmup_target" in kw else 0
+    return kw["decay_steps"] + w
+
+
+def _cosine_continuous(kw):
+    # The end of warmup (the warmup line reaches warmup_target there) and the
+    # end of the decay (the cosine is flat there).
+    w = kw.get("warmup_steps", 0) if "warmup_target" in kw else 0
+    k, peak = kw["decay_steps"], _cosine_peak(kw)
+    points = [(k + w, math.pi / 2 * peak / k)]
+    if w > 0:
+        points.append((w, abs(kw["warmup_target"] - kw["initial_learning_rate"]) / w))
+    return points
+
+
+def _cosine_reference(steps, kw):
+    return ref.cosine_decay(steps, **kw)
+
+
+@st.composite
+def _restarts_kwargs(draw):
+    return dict(
+        initial_learning_rate=draw(rates),
+        first_decay_steps=draw(st.one_of(st.integers(1, 10**5), st.floats(0.5, 1e5))),
+        t_mul=draw(st.one_of(st.sampled_from([0.5, 0.75, 1.0, 1.5, 2.0, 3.0]),
+                             st.floats(0.05, 4.0))),
+        m_mul=draw(fractions),
+        alpha=draw(fractions),
+    )
+
+
+def _restarts_bounds(kw):
+    lr, alpha = kw["initial_learning_rate"], kw["alpha"]
+    return alpha * lr, lr
+
+
+def _restarts_end(kw):
+    t = kw["t_mul"]
+    return kw["first_decay_steps"] / (1 - t) if t < 1 else None
+
+
+@st.composite
+def _linear_cosine_kwargs(draw):
+    return dict(
+        initial_learning_rate=draw(rates),
+        decay_steps=draw(steps_lengths),
+        num_periods=draw(st.floats(0.0, 10.0)),
+        alpha=draw(fractions),
+        beta=draw(st.floats(0.0, 0.1)),
+    )
+
+
+def _linear_cosine_bounds(kw):
+    lr = kw["initial_learning_rate"]
+    return lr * kw["beta"], lr * (1 + kw["alpha"] + kw["beta"])
+
+
+def _linear_cosine_monotone(kw):
+    # Both factors decrease on [0, decay_steps] when the cosine makes at most
+    # half a period.
+    return [(0, None, -1)] if kw["num_periods"] <= 0.5 else None
+
+
+@st.composite
+def _noisy_kwargs(draw):
+    kw = draw(_linear_cosine_kwargs())
+    kw.update(
+        initial_variance=draw(st.floats(0.0, 2.0)),
+        variance_decay=draw(st.floats(0.0, 2.0)),
+        seed=draw(st.integers(0, 2**31 - 1)),
+    )
+    return kw
+
+
+ROWS = [
+    Row(
+        jaxsched.ExponentialDecay,
+        example=dict(initial_learning_rate=0.1, decay_steps=100, decay_rate=0.5),
+        kwargs=_exp_kwargs(),
+        numbers=("initial_learning_rate", "decay_steps", "decay_rate"),
+        positive=("decay_steps", "decay_rate"),
+        bounds=_exp_bounds,
+        monotone=_exp_monotone,
+        reference=lambda s, kw: ref.exponential_decay(s, **kw),
+    ),
+    Row(
+        jaxsched.InverseTimeDecay,
+        example=dict(initial_learning_rate=0.1, decay_steps=10, decay_rate=0.5),
+        kwargs=_inverse_kwargs(),
+        numbers=("initial_learning_rate", "decay_steps", "decay_rate"),
+        positive=("decay_steps",),
+        nonnegative=("decay_rate",),
+        bounds=lambda kw: (0.0, kw["initial_learning_rate"]),
+        monotone=lambda kw: [(0, None, -1)],
+        reference=lambda s, kw: ref.inverse_time_decay(s, **kw),
+        negative="hold",
+    ),
+    Row(
+        jaxsched.PiecewiseConstantDecay,
+        example=dict(boundaries=[10, 20], values=[1.0, 0.5, 0.1]),
+        kwargs=_piecewise_kwargs(),
+        numbers=(),
+        bounds=lambda kw: (min(kw["values"]), max(kw["values"])),
+        end=lambda kw: math.floor(kw["boundaries"][-1]) + 1,
+        reference=lambda s, kw: ref.piecewise_constant_decay(s, **kw),
+    ),
+    Row(
+        jaxsched.PolynomialDecay,
+        example=dict(initial_learning_rate=0.1, decay_steps=100),
+        kwargs=_poly_kwargs(),
+        numbers=("initial_learning_rate", "decay_steps", "end_learning_rate", "power"),
+        positive=("decay_steps",),
+        nonnegative=("power",),
+        bounds=_poly_bounds,
+        monotone=_poly_monotone,
+        end=lambda kw: None if kw["cycle"] else kw["decay_steps"],
+        continuous_at=_poly_continuous,
+        reference=lambda s, kw: ref.polynomial_decay(s, **kw),
+    ),
+    Row(
+        jaxsched.CosineDecay,
+        example=dict(initial_learning_rate=0.0, decay_steps=100, warmup_target=0.1,
+                     warmup_steps=10),
+        kwargs=_cosine_kwargs(),
+        numbers=("initial_learning_rate", "decay_steps", "alpha", "warmup_target",
+                 "warmup_steps"),
+        positive=("decay_steps",),
+        nonnegative=("warmup_steps",),
+        bounds=_cosine_bounds,
+        monotone=_cosine_monotone,
+        end=_cosine_end,
+        continuous_at=_cosine_continuous,
+        reference=_cosine_reference,
+    ),
+    Row(
+        jaxsched.CosineDecayRestarts,
+        example=dict(initial_learning_rate=0.1, first_decay_steps=10),
+        kwargs=_restarts_kwargs(),
+        numbers=("initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha"),
+        positive=("first_decay_steps", "t_mul"),
+        nonnegative=("m_mul",),
+        bounds=_restarts_bounds,
+        end=_restarts_end,
+        reference=lambda s, kw: ref.cosine_decay_restarts(s, **kw),
+        negative="hold",
+    ),
+    Row(
+        jaxsched.LinearCosineDecay,
+        example=dict(initial_learning_rate=0.1, decay_steps=100),
+        kwargs=_linear_cosine_kwargs(),
+        numbers=("initial_learning_rate", "decay_steps", "num_periods", "alpha", "beta"),
+        positive=("decay_steps",),
+        bounds=_linear_cosine_bounds,
+        monotone=_linear_cosine_monotone,
+        end=lambda kw: kw["decay_steps"],
+        reference=lambda s, kw: ref.linear_cosine_decay(s, **kw),
+    ),
+    Row(
+        jaxsched.NoisyLinearCosineDecay,
+        example=dict(initial_learning_rate=0.1, decay_steps=100),
+        kwargs=_noisy_kwargs(),
+        numbers=("initial_learning_rate", "decay_steps", "initial_variance",
+                 "variance_decay", "num_periods", "alpha", "beta"),
+        positive=("decay_steps",),
+        nonnegative=("initial_variance",),
+        noisy=True,
+    ),
+]
+
+ROW_IDS = [row.id for row in ROWS]
