@@ -51,7 +51,11 @@ def _segment_index(boundaries, step) -> jax.Array:
             b = boundaries
             if jnp.issubdtype(b.dtype, np.floating):
                 b = jnp.floor(b)
-            b = jnp.clip(b, info.min, info.max).astype(step.dtype)
+                lo, hi = float(info.min), float(info.max)
+            else:  # the bounds must fit b's dtype too (uint32 max in int32)
+                b_info = jnp.iinfo(b.dtype)
+                lo, hi = max(info.min, b_info.min), min(info.max, b_info.max)
+            b = jnp.clip(b, lo, hi).astype(step.dtype)
     else:
         dtype = jnp.promote_types(step.dtype, jnp.float32)
         step = step.astype(dtype)
