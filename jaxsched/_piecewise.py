@@ -29,9 +29,11 @@ def _segment_index(boundaries, step) -> jax.Array:
     traced program does not grow with the number of boundaries.
 
     Integer steps are compared with integer boundaries in the step's own
-    dtype (exact; ``step <= b`` is ``step <= floor(b)`` for integer steps,
-    and boundaries beyond the step dtype's range are clipped to it, which
-    keeps every comparison's outcome). Float steps are compared in their
+    dtype (exact; ``step <= b`` is ``step <= floor(b)`` for integer steps).
+    Boundaries above the step dtype's range are clipped to its maximum, which
+    keeps every comparison's outcome; those below its minimum are below every
+    step, so they are counted apart (clipped to the minimum, a step equal to
+    the minimum would fall on their left). Float steps are compared in their
     float dtype, as Keras does.
     """
     if not isinstance(step, jax.Array):
@@ -42,10 +44,12 @@ def _segment_index(boundaries, step) -> jax.Array:
             info = jnp.iinfo(canonical)
             fits = np.all((step >= info.min) & (step <= info.max))
             step = step.astype(canonical if fits else np.float64)
+    below = 0  # boundaries below every step
     if jnp.issubdtype(step.dtype, np.integer):
         info = jnp.iinfo(step.dtype)
         if isinstance(boundaries, np.ndarray):  # concrete: convert on the host
             b = np.floor(boundaries) if boundaries.dtype.kind == "f" else boundaries
+            below = np.sum(b < info.min, axis=-1)
             b = np.clip(b, info.min, info.max).astype(step.dtype)
         else:
             b = boundaries
@@ -55,6 +59,7 @@ def _segment_index(boundaries, step) -> jax.Array:
             else:  # the bounds must fit b's dtype too (uint32 max in int32)
                 b_info = jnp.iinfo(b.dtype)
                 lo, hi = max(info.min, b_info.min), min(info.max, b_info.max)
+            below = jnp.sum(b < lo, axis=-1)
             b = jnp.clip(b, lo, hi).astype(step.dtype)
     else:
         dtype = jnp.promote_types(step.dtype, jnp.float32)
@@ -63,10 +68,10 @@ def _segment_index(boundaries, step) -> jax.Array:
     step = jnp.asarray(step)
     b = jnp.asarray(b)
     if b.ndim == 1:
-        return jnp.searchsorted(b, step, side="left")
+        return jnp.maximum(jnp.searchsorted(b, step, side="left"), below)
     # Boundaries with leading batch axes (a schedule built from stacked
     # arrays, called without vmap): count per element.
-    return jnp.sum(step[..., None] > b, axis=-1)
+    return jnp.maximum(jnp.sum(step[..., None] > b, axis=-1), below)
 
 
 @_register_builtin
