@@ -340,6 +340,13 @@ def _to_vector(obj: Any, arg: str, *, float_default: bool = False) -> None:
     if value.shape[-1] == 0:
         _fail(obj, arg, "must not be empty", value)
     _check_number(obj, arg, value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iu" and (
+        value.min() < -(2**31) or value.max() >= 2**31
+    ):
+        # Without x64, jit passes an int64 leaf as int32, wrapping these values
+        # silently (2**40 -> 0). A float64 leaf becomes float32 instead, which
+        # keeps every boundary beyond int32 beyond every int32 step.
+        object.__setattr__(obj, arg, value.astype(np.float64))
 
 
 # --------------------------------------------------------------------------
