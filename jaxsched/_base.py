@@ -415,7 +415,8 @@ def _safe_pow(x: jax.Array, p: jax.Array) -> jax.Array:
     positive = x > 0
     safe = jnp.where(positive, x, jnp.ones_like(x))
     at_zero = jnp.where(p == 0, jnp.ones_like(p), jnp.zeros_like(p))
-    return jnp.where(positive, safe**p, at_zero)
+    # NaN (a NaN step) stays NaN rather than becoming 0 ** p.
+    return jnp.where(positive, safe**p, jnp.where(jnp.isnan(x), x, at_zero))
 
 
 def _safe_divisor(d: jax.Array) -> jax.Array:

@@ -124,22 +124,23 @@ def _poly_kwargs():
 
 
 def _poly_bounds(kw):
-    lr, end = kw["initial_learning_rate"], kw["end_learning_rate"]
+    lr, end = kw["initial_learning_rate"], kw.get("end_learning_rate", 0.0001)
     return min(lr, end), max(lr, end)
 
 
 def _poly_monotone(kw):
-    if kw["cycle"]:
+    if kw.get("cycle", False):
         return None
-    lr, end = kw["initial_learning_rate"], kw["end_learning_rate"]
+    lr, end = kw["initial_learning_rate"], kw.get("end_learning_rate", 0.0001)
     return [(0, None, -1 if lr >= end else 1)]
 
 
 def _poly_continuous(kw):
-    if kw["cycle"] or kw["power"] < 1:
+    if kw.get("cycle", False) or kw.get("power", 1.0) < 1:
         return []
-    lr, end, k = kw["initial_learning_rate"], kw["end_learning_rate"], kw["decay_steps"]
-    return [(k, kw["power"] * abs(lr - end) / k)]
+    lr, end = kw["initial_learning_rate"], kw.get("end_learning_rate", 0.0001)
+    k = kw["decay_steps"]
+    return [(k, kw.get("power", 1.0) * abs(lr - end) / k)]
 
 
 @st.composite
@@ -161,7 +162,7 @@ def _cosine_peak(kw):
 
 def _cosine_bounds(kw):
     peak = _cosine_peak(kw)
-    values = [kw["initial_learning_rate"], peak, kw["alpha"] * peak]
+    values = [kw["initial_learning_rate"], peak, kw.get("alpha", 0.0) * peak]
     return min(values), max(values)
 
 
@@ -207,12 +208,12 @@ def _restarts_kwargs(draw):
 
 
 def _restarts_bounds(kw):
-    lr, alpha = kw["initial_learning_rate"], kw["alpha"]
+    lr, alpha = kw["initial_learning_rate"], kw.get("alpha", 0.0)
     return alpha * lr, lr
 
 
 def _restarts_end(kw):
-    t = kw["t_mul"]
+    t = kw.get("t_mul", 2.0)
     return kw["first_decay_steps"] / (1 - t) if t < 1 else None
 
 
@@ -229,13 +230,13 @@ def _linear_cosine_kwargs(draw):
 
 def _linear_cosine_bounds(kw):
     lr = kw["initial_learning_rate"]
-    return lr * kw["beta"], lr * (1 + kw["alpha"] + kw["beta"])
+    return lr * kw.get("beta", 0.001), lr * (1 + kw.get("alpha", 0.0) + kw.get("beta", 0.001))
 
 
 def _linear_cosine_monotone(kw):
     # Both factors decrease on [0, decay_steps] when the cosine makes at most
     # half a period.
-    return [(0, None, -1)] if kw["num_periods"] <= 0.5 else None
+    return [(0, None, -1)] if kw.get("num_periods", 0.5) <= 0.5 else None
 
 
 @st.composite
@@ -290,7 +291,7 @@ ROWS = [
         nonnegative=("power",),
         bounds=_poly_bounds,
         monotone=_poly_monotone,
-        end=lambda kw: None if kw["cycle"] else kw["decay_steps"],
+        end=lambda kw: None if kw.get("cycle", False) else kw["decay_steps"],
         continuous_at=_poly_continuous,
         reference=lambda s, kw: ref.polynomial_decay(s, **kw),
     ),
