@@ -419,6 +419,17 @@ def _safe_pow(x: jax.Array, p: jax.Array) -> jax.Array:
     return jnp.where(positive, safe**p, jnp.where(jnp.isnan(x), x, at_zero))
 
 
+def _saturate(x: jax.Array, dtype: np.dtype) -> jax.Array:
+    """`x` clipped to the finite range of `dtype`; NaN passes through.
+
+    Extrapolation (negative steps, ``decay_rate > 1``, ``m_mul > 1``) can
+    leave the float range: the value then holds the largest finite number
+    instead of becoming inf, and ``0 * inf = NaN`` further on.
+    """
+    big = jnp.finfo(dtype).max
+    return jnp.clip(x, -big, big)
+
+
 def _safe_divisor(d: jax.Array) -> jax.Array:
     """`d` with zeros replaced by ones, for a division in a branch not taken."""
     return jnp.where(d == 0, jnp.ones_like(d), d)

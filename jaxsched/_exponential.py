@@ -15,6 +15,7 @@ from ._base import (
     _compute_dtype,
     _floor_div,
     _result_dtype,
+    _saturate,
     static_field,
 )
 from ._serialization import _register_builtin
@@ -73,7 +74,8 @@ class ExponentialDecay(LearningRateSchedule):
         dtype = _compute_dtype(out)
         lr, rate = _cast(dtype, self.initial_learning_rate, self.decay_rate)
         p = _decay_progress(step, self.decay_steps, self.staircase, dtype)
-        return (lr * rate**p).astype(out)
+        factor = _saturate(rate**p, dtype)  # finite, so lr = 0 gives 0, not NaN
+        return _saturate(lr * factor, out).astype(out)
 
 
 @_register_builtin

@@ -17,6 +17,7 @@ from ._base import (
     _compute_dtype,
     _result_dtype,
     _safe_pow,
+    _saturate,
     static_field,
 )
 from ._serialization import _register_builtin
@@ -84,4 +85,6 @@ class PolynomialDecay(LearningRateSchedule):
         else:
             s = jnp.minimum(s, k)
         remaining = (k - s) / k
-        return ((lr - end) * _safe_pow(remaining, power) + end).astype(out)
+        # remaining > 1 before step 0: the extrapolation can overflow.
+        decayed = _saturate(_safe_pow(remaining, power), dtype)
+        return _saturate((lr - end) * decayed + end, out).astype(out)
