@@ -25,6 +25,7 @@ from ._base import (
     _result_dtype,
     _safe_divisor,
     _safe_pow,
+    _saturate,
     static_field,
 )
 from ._serialization import _register_builtin, to_json
@@ -94,12 +95,12 @@ class CosineDecay(LearningRateSchedule):
         if self.warmup_target is None:
             s = jnp.minimum(s, k)
             decayed = alpha + (1 - alpha) * _half_cosine((k - s) / k)
-            return (lr * decayed).astype(out)
+            return _saturate(lr * decayed, out).astype(out)
         target, w = _cast(dtype, self.warmup_target, self.warmup_steps)
         s = jnp.minimum(s, k + w)
         warm = lr + (target - lr) * (s / _safe_divisor(w))
         decayed = alpha + (1 - alpha) * _half_cosine((k + w - s) / k)
-        return jnp.where(s < w, warm, target * decayed).astype(out)
+        return _saturate(jnp.where(s < w, warm, target * decayed), out).astype(out)
 
 
 def _int_power(base: jax.Array, exponent: jax.Array, bits: int = 6) -> jax.Array:
@@ -272,7 +273,7 @@ class LinearCosineDecay(LearningRateSchedule):
         )
         s = jnp.minimum(_as_float_step(step, dtype), k)
         linear, cosine = _linear_cosine(s, k, n)
-        return (lr * ((alpha + linear) * cosine + beta)).astype(out)
+        return _saturate(lr * ((alpha + linear) * cosine + beta), out).astype(out)
 
 
 def _linear_cosine(s, k, n):
@@ -414,7 +415,7 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
         if not _is_key(key):
             key = jax.random.wrap_key_data(jnp.asarray(key).astype(jnp.uint32))
         eps = std * _standard_normal(key, _noise_index(step), dtype)
-        return (lr * ((alpha + linear + eps) * cosine + beta)).astype(out)
+        return _saturate(lr * ((alpha + linear + eps) * cosine + beta), out).astype(out)
 
     def get_config(self) -> dict[str, Any]:
         """Keras' arguments, plus ``seed`` when set and ``key`` (as its uint32
