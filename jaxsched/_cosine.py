@@ -184,8 +184,9 @@ class CosineDecayRestarts(LearningRateSchedule):
         s = _as_float_step(step, dtype)
         i, start, period, past_end = _restart(s, k, t)
         remaining = jnp.clip((start + period - s) / period, 0, 1)
-        decayed = alpha + (1 - alpha) * _safe_pow(m, i) * _half_cosine(remaining)
-        return (lr * jnp.where(past_end, alpha, decayed)).astype(out)
+        scale = _saturate(_safe_pow(m, i), dtype)  # m_mul > 1: m ** i overflows
+        decayed = alpha + (1 - alpha) * scale * _half_cosine(remaining)
+        return _saturate(lr * jnp.where(past_end, alpha, decayed), out).astype(out)
 
 
 def _restart(s, k, t):
