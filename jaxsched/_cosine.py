@@ -53,7 +53,9 @@ class CosineDecay(LearningRateSchedule):
         lr(step) = cosine decay from warmup_target at step - warmup_steps
                                                                otherwise
 
-    ``warmup_steps=0`` means no warmup (decay from ``warmup_target``). The
+    ``warmup_steps=0`` means no warmup (decay from ``warmup_target``, also
+    before step 0). Negative steps extrapolate Keras' formula: the warmup
+    line, or without warmup the cosine, continued backwards. The
     cosine factor is evaluated as ``sin(pi/2 * remaining) ** 2``: the same
     value, exact at the end, and accurate to float32 rounding near it.
 
@@ -100,7 +102,8 @@ class CosineDecay(LearningRateSchedule):
         s = jnp.minimum(s, k + w)
         warm = lr + (target - lr) * (s / _safe_divisor(w))
         decayed = alpha + (1 - alpha) * _half_cosine((k + w - s) / k)
-        return _saturate(jnp.where(s < w, warm, target * decayed), out).astype(out)
+        warming = (s < w) & (w > 0)  # no warmup line to extrapolate when w == 0
+        return _saturate(jnp.where(warming, warm, target * decayed), out).astype(out)
 
 
 def _int_power(base: jax.Array, exponent: jax.Array, bits: int = 6) -> jax.Array:
