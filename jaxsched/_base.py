@@ -381,11 +381,16 @@ def _as_float_step(step: ArrayLike, dtype: np.dtype) -> jax.Array:
     """The step as a float array of `dtype`, without integer overflow.
 
     Python ints and NumPy values are converted on the host (a Python int of
-    2**40 or a uint32 near its maximum never passes through int32).
+    2**40 or a uint32 near its maximum never passes through int32). A finite
+    float step beyond the range of `dtype` (1e300 without x64) saturates at
+    its largest value instead of becoming inf.
     """
-    if isinstance(step, jax.Array):
-        return step.astype(dtype)
-    return jnp.asarray(np.asarray(step).astype(dtype))
+    xp = jnp if isinstance(step, jax.Array) else np
+    step = xp.asarray(step)
+    if xp.finfo(dtype).max < (xp.finfo(step.dtype).max if step.dtype.kind == "f" else 0):
+        big = xp.finfo(dtype).max
+        step = xp.where(xp.isinf(step), step, xp.clip(step, -big, big))
+    return jnp.asarray(step.astype(dtype))
 
 
 def _floor_div(s: jax.Array, k: jax.Array) -> jax.Array:

@@ -296,6 +296,8 @@ def _noise_index(step: ArrayLike) -> jax.Array:
         if jnp.issubdtype(step.dtype, np.integer) and canonical != step.dtype:
             # Without x64 only the low 32 bits can be folded in.
             step = (step.astype(np.int64) & 0xFFFFFFFF).astype(np.uint32)
+        if step.dtype.kind == "f":  # 1e300 without x64: saturate, not inf
+            step = _as_float_step(step, jax.dtypes.canonicalize_dtype(step.dtype))
         step = jnp.asarray(step)
     if jnp.issubdtype(step.dtype, np.integer):
         return step

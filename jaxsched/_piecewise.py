@@ -11,6 +11,7 @@ from jax.typing import ArrayLike
 
 from ._base import (
     LearningRateSchedule,
+    _as_float_step,
     _check,
     _fail,
     _is_concrete,
@@ -63,7 +64,7 @@ def _segment_index(boundaries, step) -> jax.Array:
             b = jnp.clip(b, lo, hi).astype(step.dtype)
     else:
         dtype = jnp.promote_types(step.dtype, jnp.float32)
-        step = step.astype(dtype)
+        step = _as_float_step(step, jax.dtypes.canonicalize_dtype(dtype))
         b = boundaries.astype(dtype)
     step = jnp.asarray(step)
     b = jnp.asarray(b)
