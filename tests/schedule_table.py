@@ -230,7 +230,8 @@ def _linear_cosine_kwargs(draw):
 
 def _linear_cosine_bounds(kw):
     lr = kw["initial_learning_rate"]
-    return lr * kw.get("beta", 0.001), lr * (1 + kw.get("alpha", 0.0) + kw.get("beta", 0.001))
+    alpha, beta = kw.get("alpha", 0.0), kw.get("beta", 0.001)
+    return lr * beta, lr * (1 + alpha + beta)
 
 
 def _linear_cosine_monotone(kw):
@@ -314,7 +315,8 @@ ROWS = [
         jaxsched.CosineDecayRestarts,
         example=dict(initial_learning_rate=0.1, first_decay_steps=10),
         kwargs=_restarts_kwargs(),
-        numbers=("initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha"),
+        numbers=("initial_learning_rate", "first_decay_steps", "t_mul", "m_mul",
+                 "alpha"),
         positive=("first_decay_steps", "t_mul"),
         nonnegative=("m_mul",),
         bounds=_restarts_bounds,
@@ -326,7 +328,8 @@ ROWS = [
         jaxsched.LinearCosineDecay,
         example=dict(initial_learning_rate=0.1, decay_steps=100),
         kwargs=_linear_cosine_kwargs(),
-        numbers=("initial_learning_rate", "decay_steps", "num_periods", "alpha", "beta"),
+        numbers=("initial_learning_rate", "decay_steps", "num_periods", "alpha",
+                 "beta"),
         positive=("decay_steps",),
         bounds=_linear_cosine_bounds,
         monotone=_linear_cosine_monotone,

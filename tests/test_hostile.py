@@ -8,6 +8,7 @@ switches and names) plus hand-written rows for lists, keys and serialized
 dicts.
 """
 
+import inspect
 import json
 import os
 
@@ -43,8 +44,6 @@ GENERIC_BAD = [
 
 
 def _defaults_to_none(cls, arg):
-    import inspect
-
     return inspect.signature(cls).parameters[arg].default is None
 
 
@@ -54,9 +53,8 @@ def _cases():
 
         def case(arg, value, exc, cls=cls, base=row.example):
             kw = {**base, arg: value}
-            return pytest.param(
-                lambda: cls(**kw), exc, arg, value, id=f"{cls.__name__}-{arg}={value!r:.20}"
-            )
+            name = f"{cls.__name__}-{arg}={value!r:.20}"
+            return pytest.param(lambda: cls(**kw), exc, arg, value, id=name)
 
         for arg in row.numbers:
             for value, exc in GENERIC_BAD:
@@ -69,8 +67,6 @@ def _cases():
         for arg in row.nonnegative:
             for value in (-1, -1e-30, np.array([1.0, -1.0])):
                 yield case(arg, value, ValueError)
-        import inspect
-
         for name, p in inspect.signature(cls).parameters.items():
             if p.annotation in ("bool", bool):
                 for value in ("yes", "False", 1, None, np.array([True])):
@@ -91,10 +87,10 @@ def _c(build, exc, arg, value, id):
 
 SPECIFIC = [
     # PiecewiseConstantDecay's lists.
-    _c(lambda: PCD([20, 10], [1.0, 0.5, 0.1]), ValueError, "boundaries", np.array([20, 10]),
-       "unsorted"),
-    _c(lambda: PCD([10, 10], [1.0, 0.5, 0.1]), ValueError, "boundaries", np.array([10, 10]),
-       "duplicate"),
+    _c(lambda: PCD([20, 10], [1.0, 0.5, 0.1]), ValueError, "boundaries",
+       np.array([20, 10]), "unsorted"),
+    _c(lambda: PCD([10, 10], [1.0, 0.5, 0.1]), ValueError, "boundaries",
+       np.array([10, 10]), "duplicate"),
     _c(lambda: PCD([0.5, 0.25], [1.0, 0.5, 0.1]), ValueError, "boundaries",
        np.array([0.5, 0.25]), "unsorted-floats"),
     _c(lambda: PCD([10, 20], [1.0, 0.5]), ValueError, "boundaries", np.array([10, 20]),
@@ -106,7 +102,8 @@ SPECIFIC = [
     _c(lambda: PCD([10], []), ValueError, "values", [], "empty-values"),
     _c(lambda: PCD(np.zeros(0), np.ones(1)), ValueError, "boundaries", np.zeros(0),
        "empty-array"),
-    _c(lambda: PCD([1, [2]], [1.0, 0.5, 0.1]), ValueError, "boundaries", [1, [2]], "ragged"),
+    _c(lambda: PCD([1, [2]], [1.0, 0.5, 0.1]), ValueError, "boundaries", [1, [2]],
+       "ragged"),
     _c(lambda: PCD([1, 2], [[1.0], 0.5, 0.1]), ValueError, "values", [[1.0], 0.5, 0.1],
        "ragged-values"),
     _c(lambda: PCD([NAN], [1.0, 0.5]), ValueError, "boundaries", NAN, "nan-boundary"),
@@ -122,13 +119,14 @@ SPECIFIC = [
     _c(lambda: PCD(np.array(10), [1.0, 0.5]), ValueError, "boundaries", np.array(10),
        "0d-boundaries"),
     _c(lambda: PCD({10}, [1.0, 0.5]), TypeError, "boundaries", {10}, "set-boundaries"),
-    _c(lambda: PCD({10: 1}, [1.0, 0.5]), TypeError, "boundaries", {10: 1}, "dict-boundaries"),
+    _c(lambda: PCD({10: 1}, [1.0, 0.5]), TypeError, "boundaries", {10: 1},
+       "dict-boundaries"),
     # Keys and seeds.
     _c(lambda: NLCD(0.1, 10, seed=1.5), ValueError, "seed", 1.5, "fractional-seed"),
     _c(lambda: NLCD(0.1, 10, seed="0"), TypeError, "seed", "0", "str-seed"),
     _c(lambda: NLCD(0.1, 10, seed=NAN), ValueError, "seed", NAN, "nan-seed"),
-    _c(lambda: NLCD(0.1, 10, key=[1, 2, 3]), TypeError, "key", [1, 2, 3], "key-3-words"),
-    _c(lambda: NLCD(0.1, 10, key=[1.0, 2.0]), TypeError, "key", [1.0, 2.0], "float-key"),
+    _c(lambda: NLCD(0.1, 10, key=[1, 2, 3]), TypeError, "key", [1, 2, 3], "3-words"),
+    _c(lambda: NLCD(0.1, 10, key=[1.0, 2.0]), TypeError, "key", [1.0, 2.0], "float"),
     _c(lambda: NLCD(0.1, 10, key="key"), TypeError, "key", "key", "str-key"),
     _c(lambda: NLCD(0.1, 10, key=7), TypeError, "key", 7, "int-key"),
     # Named in the issue.
@@ -147,8 +145,13 @@ def test_bad_argument_is_rejected_naming_argument_and_value(build, exc, arg, val
     message = str(info.value)
     assert f"`{arg}`" in message or f"{arg}=" in message, message
     assert repr(value) in message, message
+    _assert_raised_by_jaxsched(info)
+
+
+def _assert_raised_by_jaxsched(info):
     # Raised by jaxsched's own checks, not from inside NumPy or JAX.
-    assert os.path.dirname(str(info.traceback[-1].path)) == _JAXSCHED_DIR, info.traceback
+    where = os.path.dirname(str(info.traceback[-1].path))
+    assert where == _JAXSCHED_DIR, info.traceback
 
 
 # --------------------------------------------------------------------------
@@ -185,7 +188,8 @@ SERIALIZED = [
     (_with(class_name=_DROP), None, ValueError, ["class_name", "'config':"]),
     (_with(class_name=3), None, ValueError, ["class_name", "3"]),
     (_with(class_name=None), None, ValueError, ["class_name", "None"]),
-    (_with(config=_DROP), None, ValueError, ["'config'", "'class_name': 'ExponentialDecay'"]),
+    (_with(config=_DROP), None, ValueError,
+     ["'config'", "'class_name': 'ExponentialDecay'"]),
     (_with(config=[1]), None, ValueError, ["config", "[1]"]),
     (_with(config=None), None, ValueError, ["config", "None"]),
     (_with(config="decay_steps=1"), None, ValueError, ["config", "'decay_steps=1'"]),
@@ -230,7 +234,7 @@ def test_malformed_serialized_dict_is_rejected_with_a_clear_message(
     message = str(info.value)
     for word in words:
         assert word in message, message
-    assert os.path.dirname(str(info.traceback[-1].path)) == _JAXSCHED_DIR, info.traceback
+    _assert_raised_by_jaxsched(info)
 
 
 @pytest.mark.parametrize("config", ["[1]", None, {"initial_learning_rate": 0.1}])
