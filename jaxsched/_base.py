@@ -387,7 +387,7 @@ def _as_float_step(step: ArrayLike, dtype: np.dtype) -> jax.Array:
     """
     xp = jnp if isinstance(step, jax.Array) else np
     step = xp.asarray(step)
-    if xp.finfo(dtype).max < (xp.finfo(step.dtype).max if step.dtype.kind == "f" else 0):
+    if step.dtype.kind == "f" and xp.finfo(step.dtype).max > xp.finfo(dtype).max:
         big = xp.finfo(dtype).max
         step = xp.where(xp.isinf(step), step, xp.clip(step, -big, big))
     return jnp.asarray(step.astype(dtype))
