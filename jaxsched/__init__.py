@@ -8,6 +8,7 @@ one-argument ``optax.Schedule``::
 """
 
 from ._base import LearningRateSchedule as LearningRateSchedule
+from ._base import check as check
 from ._base import static_field as static_field
 from ._cosine import CosineDecay as CosineDecay
 from ._cosine import CosineDecayRestarts as CosineDecayRestarts
@@ -36,6 +37,7 @@ __all__ = [
     "PiecewiseConstantDecay",
     "PolynomialDecay",
     "Schedule",
+    "check",
     "deserialize",
     "register_serializable",
     "serialize",

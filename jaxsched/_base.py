@@ -11,6 +11,7 @@ validation.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import functools
 import inspect
@@ -22,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-__all__ = ["LearningRateSchedule", "static_field"]
+__all__ = ["LearningRateSchedule", "check", "static_field"]
 
 
 # --------------------------------------------------------------------------
@@ -225,15 +226,92 @@ def _check(obj: Any, arg: str, ok: Callable[[Any], Any], requirement: str) -> No
     """Raises a ValueError naming `arg` unless `ok(value)` holds everywhere.
 
     Does nothing for traced values (inside jit/vmap) and for None, so that
-    constructing a schedule never concretizes a tracer.
+    constructing a schedule never concretizes a tracer; under
+    :func:`jaxsched.check`, traced values get a checkify check instead.
+    `ok` must accept NumPy arrays and tracers (use jnp, not np).
     """
     value = getattr(obj, arg)
-    if value is None or not _is_concrete(value):
+    if value is None:
         return
-    with np.errstate(invalid="ignore"):
+    if not _is_concrete(value):
+        if _CHECKING.get():
+            _checkify(obj, arg, jnp.all(ok(value)), requirement, value)
+        return
+    # Concrete: jnp in `ok` must evaluate now, also while a jit is tracing.
+    with np.errstate(invalid="ignore"), jax.ensure_compile_time_eval():
         good = np.all(ok(np.asarray(value)))
     if not good:
         _fail(obj, arg, requirement, value)
+
+
+# True while jaxsched.check re-runs a schedule's validation.
+_CHECKING: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "jaxsched_checking", default=False
+)
+
+
+def _checkify(obj: Any, arg: str, good: jax.Array, requirement: str, value) -> None:
+    """A checkify check with the message _fail would raise (value at runtime)."""
+    from jax.experimental import checkify
+
+    text = f"{type(obj).__name__}: argument `{arg}` {requirement}. Received: {arg}="
+    text = text.replace("{", "{{").replace("}", "}}")
+    checkify.check(good, text + "{value}", value=value)
+
+
+def check(schedule: LearningRateSchedule) -> LearningRateSchedule:
+    """Validates a schedule's hyperparameters, also when they are traced.
+
+    Constructors check concrete hyperparameters and skip traced ones (inside
+    ``jit``, ``vmap`` or ``grad`` they never concretize a tracer), and
+    schedules rebuilt from leaves (``tree_map``, unflattening) are not checked
+    at all. Without a check, traced hyperparameters are used as they are: NaN
+    gives NaN, ``decay_steps=0`` gives inf or NaN, a negative ``decay_steps``
+    turns a decay into growth.
+
+    ``check`` runs the constructor's checks again, on nested schedules too.
+    Concrete values raise the constructor's ``ValueError`` / ``TypeError``.
+    Traced values become ``jax.experimental.checkify`` checks with the same
+    message: call ``check`` inside a function transformed by
+    ``checkify.checkify`` (JAX rejects a check that is not) and raise or read
+    the error outside::
+
+        from jax.experimental import checkify
+
+        def lr_at(decay_steps, step):
+            sched = jaxsched.check(jaxsched.ExponentialDecay(0.1, decay_steps, 0.5))
+            return sched(step)
+
+        err, lr = checkify.checkify(jax.jit(lr_at))(0.0, 10)
+        err.throw()  # JaxRuntimeError: ... argument `decay_steps` must be > 0 ...
+
+    Args:
+        schedule: The schedule to validate.
+
+    Returns:
+        ``schedule`` itself, so that ``sched = jaxsched.check(Cls(...))`` reads
+        naturally.
+
+    Raises:
+        TypeError, ValueError: for concrete invalid hyperparameters.
+    """
+    if not isinstance(schedule, LearningRateSchedule):
+        raise TypeError(
+            "check: expected a jaxsched.LearningRateSchedule. "
+            f"Received: schedule={schedule!r}"
+        )
+    token = _CHECKING.set(True)
+    try:
+        schedule.__post_init__()
+    finally:
+        _CHECKING.reset(token)
+    if dataclasses.is_dataclass(schedule):
+        for f in dataclasses.fields(schedule):
+            value = getattr(schedule, f.name)
+            for inner in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(inner, LearningRateSchedule):
+                    check(inner)
+    return schedule
 
 
 def _is_key(value: Any) -> bool:
@@ -257,6 +335,8 @@ def _check_number(obj: Any, arg: str, value: Any) -> None:
             _fail(obj, arg, f"must be a real number (got dtype {dtype})", value, TypeError)
         if _is_concrete(value):
             _check_float32_range(obj, arg, value)
+        elif _CHECKING.get():
+            _checkify(obj, arg, jnp.all(jnp.isfinite(value)), "must be finite", value)
         return
     _fail(obj, arg, f"must be a number (got {type(value).__name__})", value, TypeError)
 

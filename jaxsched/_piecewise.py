@@ -14,7 +14,6 @@ from ._base import (
     _as_float_step,
     _check,
     _fail,
-    _is_concrete,
     _result_dtype,
     _to_vector,
     static_field,
@@ -127,11 +126,11 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                 f"must equal len(values) - 1 = {nv - 1}",
                 self.boundaries,
             )
-        if _is_concrete(self.boundaries) and nb > 1:
+        if nb > 1:
             _check(
                 self,
                 "boundaries",
-                lambda b: np.diff(b, axis=-1) > 0,
+                lambda b: jnp.diff(b, axis=-1) > 0,
                 "must be strictly increasing (no duplicates)",
             )
 
