@@ -105,8 +105,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
     Example:
         >>> sched = jaxsched.PiecewiseConstantDecay([100, 200], [1.0, 0.5, 0.1])
-        >>> [float(sched(s)) for s in (100, 101, 200, 201)]
-        [1.0, 0.5, 0.5, 0.1]
+        >>> " ".join(f"{float(sched(s)):.1f}" for s in (100, 101, 200, 201))
+        '1.0 0.5 0.5 0.1'
     """
 
     boundaries: ArrayLike
