@@ -96,14 +96,29 @@ class CosineDecay(LearningRateSchedule):
         s = _as_float_step(step, dtype)
         if self.warmup_target is None:
             s = jnp.minimum(s, k)
-            decayed = alpha + (1 - alpha) * _half_cosine((k - s) / k)
+            decayed = alpha + (1 - alpha) * _half_cosine((k - _wrap(s, k)) / k)
             return _saturate(lr * decayed, out).astype(out)
         target, w = _cast(dtype, self.warmup_target, self.warmup_steps)
         s = jnp.minimum(s, k + w)
         warm = lr + (target - lr) * (s / _safe_divisor(w))
-        decayed = alpha + (1 - alpha) * _half_cosine((k + w - s) / k)
+        decayed = alpha + (1 - alpha) * _half_cosine((k + w - _wrap(s, k)) / k)
         warming = (s < w) & (w > 0)  # no warmup line to extrapolate when w == 0
         return _saturate(jnp.where(warming, warm, target * decayed), out).astype(out)
+
+
+def _wrap(s: jax.Array, k: jax.Array) -> jax.Array:
+    """A negative step mapped into [0, k], where cos(pi * s / k) is the same.
+
+    Before step 0 the cosine is extrapolated (Keras' formula). The cosine is
+    even with period 2 * k, so ``-s`` reduced modulo ``2 * k`` (fmod is
+    exact), then reflected into [0, k] (exact too), gives the same value with
+    the phase at float precision, where ``(k - s) / k`` for s = -10**6,
+    k = 7 has lost every digit of it. The decay branch meets a negative step
+    only without warmup.
+    """
+    m = jnp.fmod(-s, 2 * k)
+    m = jnp.where(m > k, 2 * k - m, m)
+    return jnp.where(s < 0, m, s)
 
 
 def _int_power(base: jax.Array, exponent: jax.Array, bits: int = 6) -> jax.Array:

@@ -148,6 +148,35 @@ def test_float32_matches_the_float64_reference(row, kw, call):
     _assert_close(got, want, 1e-6, 1e-7, _phase_atol(row, kw))
 
 
+NEGATIVE_STEPS = -np.concatenate(
+    [np.arange(1, 3000), [10**5, 10**6 + 3, 2**24 - 1]]
+).astype(np.int32)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(initial_learning_rate=0.1, decay_steps=1000),
+        dict(initial_learning_rate=0.1, decay_steps=7, alpha=0.1),
+        dict(initial_learning_rate=0.01, decay_steps=7.5, alpha=0.1, warmup_target=0.1,
+             warmup_steps=0),
+    ],
+    ids=["k1000", "k7", "k7.5-no-warmup"],
+)
+def test_cosine_extrapolation_before_step_0_keeps_float32_precision(kw, call):
+    # CosineDecay extrapolates Keras' cosine before step 0 (the offset
+    # variants rely on it): at step -10**6 with decay_steps=7, computing
+    # (k - s) / k first leaves no digit of the phase.
+    with jax.enable_x64(False):
+        got = call(jaxsched.CosineDecay(**kw), NEGATIVE_STEPS)
+    no_warmup = {k: v for k, v in kw.items() if k not in ("warmup_target",
+                                                         "warmup_steps")}
+    if "warmup_target" in kw:  # warmup_steps=0: the decay from warmup_target
+        no_warmup["initial_learning_rate"] = kw["warmup_target"]
+    want = ref.cosine_decay(NEGATIVE_STEPS, **_rounded_to_float32(no_warmup))
+    _assert_close(got, want, 1e-6, 1e-7)
+
+
 def _as_float64_arrays(kw):
     return {
         k: (np.asarray(v, np.float64) if isinstance(v, (int, float, list)) and
