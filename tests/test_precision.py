@@ -97,19 +97,6 @@ STEPS = np.concatenate(
 ).astype(np.int32)
 
 
-def _phase_atol(row, kw):
-    """LinearCosineDecay's cosine of 2 pi num_periods step / decay_steps: in
-    float32 the phase itself carries an absolute rounding error of about
-    num_periods * 2**-22 * pi, whatever the formula; it scales the result
-    near the steep parts of the cosine (the measured error, 4e-6 of the
-    peak at num_periods=10, stays below this bound)."""
-    if row.id != "LinearCosineDecay":
-        return 0.0
-    n = kw.get("num_periods", 0.5)
-    lr = abs(kw["initial_learning_rate"])
-    return lr * (1 + kw.get("alpha", 0.0)) * math.pi * n * 2.0**-22
-
-
 def _assert_close(got, want, rtol, peak_fraction, atol=0.0):
     got = np.asarray(got, np.float64)
     peak = float(np.max(np.abs(want)))
@@ -145,7 +132,7 @@ def test_float32_matches_the_float64_reference(row, kw, call):
         got = call(row.build(kw), STEPS)
     assert got.dtype == jnp.float32
     want = row.reference(STEPS, _rounded_to_float32(kw))
-    _assert_close(got, want, 1e-6, 1e-7, _phase_atol(row, kw))
+    _assert_close(got, want, 1e-6, 1e-7, row.float32_atol(kw, STEPS))
 
 
 NEGATIVE_STEPS = -np.concatenate(
@@ -175,6 +162,27 @@ def test_cosine_extrapolation_before_step_0_keeps_float32_precision(kw, call):
         no_warmup["initial_learning_rate"] = kw["warmup_target"]
     want = ref.cosine_decay(NEGATIVE_STEPS, **_rounded_to_float32(no_warmup))
     _assert_close(got, want, 1e-6, 1e-7)
+
+
+@pytest.mark.parametrize("power", [1.0, 0.5, 2.0])
+@pytest.mark.parametrize("decay_steps", [1.875, 1000, 7])
+def test_cyclic_polynomial_is_precise_at_large_float32_steps(power, decay_steps, call):
+    # The distance to the end of the cycle, multiplier * decay_steps - step,
+    # must not be the difference of two numbers near 2**31 (float32 keeps
+    # nothing of it); the reference evaluates Keras' formula exactly at the
+    # float32 value of each step.
+    steps = np.array([2**24 + 4, 2**24 + 1000, 123456789, 2**31, 3e9, 1e30, 3e38],
+                     np.float32)
+    kw = dict(initial_learning_rate=1.0, decay_steps=decay_steps,
+              end_learning_rate=0.01, power=power, cycle=True)
+    with jax.enable_x64(False):
+        got = np.asarray(call(jaxsched.PolynomialDecay(**kw), steps), np.float64)
+    k = Fraction(decay_steps)
+    want = []
+    for step in steps.tolist():
+        total = k * math.ceil(Fraction(step) / k)
+        want.append(0.99 * float((total - Fraction(step)) / total) ** power + 0.01)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
 
 
 def _as_float64_arrays(kw):
