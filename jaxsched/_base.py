@@ -228,7 +228,9 @@ def _check(obj: Any, arg: str, ok: Callable[[Any], Any], requirement: str) -> No
     Does nothing for traced values (inside jit/vmap) and for None, so that
     constructing a schedule never concretizes a tracer; under
     :func:`jaxsched.check`, traced values get a checkify check instead.
-    `ok` must accept NumPy arrays and tracers (use jnp, not np).
+    `ok` must accept NumPy arrays and tracers: write it with operators
+    (``v > 0``, ``b[1:] > b[:-1]``, ``v % 1 == 0``); np functions fail on
+    tracers, and jnp ones round float64 NumPy values to float32 without x64.
     """
     value = getattr(obj, arg)
     if value is None:

@@ -403,7 +403,7 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
         super().__post_init__()
         _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
         _check(self, "initial_variance", lambda v: v >= 0, "must be >= 0")
-        _check(self, "seed", lambda v: v == jnp.floor(v), "must be an integer")
+        _check(self, "seed", lambda v: v % 1 == 0, "must be an integer")
         key = self.key
         if key is None:
             key = _default_key(self.seed)

@@ -130,7 +130,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
             _check(
                 self,
                 "boundaries",
-                lambda b: jnp.diff(b, axis=-1) > 0,
+                lambda b: b[..., 1:] > b[..., :-1],
                 "must be strictly increasing (no duplicates)",
             )
 
