@@ -48,7 +48,13 @@ def _segment_index(boundaries, step) -> jax.Array:
     if jnp.issubdtype(step.dtype, np.integer):
         info = jnp.iinfo(step.dtype)
         if isinstance(boundaries, np.ndarray):  # concrete: convert on the host
-            b = np.floor(boundaries) if boundaries.dtype.kind == "f" else boundaries
+            b = boundaries
+            if b.dtype.kind == "f":
+                # Rounded as jit sees the leaf (float32 without x64), so that
+                # 524288.97 (524289.0 in float32) splits steps the same way
+                # eagerly and with the schedule passed to a jitted function.
+                b = b.astype(jax.dtypes.canonicalize_dtype(b.dtype))
+                b = np.floor(b.astype(np.float64))
             below = np.sum(b < info.min, axis=-1)
             b = np.clip(b, info.min, info.max).astype(step.dtype)
         else:

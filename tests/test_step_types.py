@@ -139,6 +139,19 @@ def test_piecewise_boundaries_outside_the_step_dtype_keep_their_side(boundaries)
             np.testing.assert_array_equal(got, want if got.ndim else want[3], dtype)
 
 
+def test_piecewise_fractional_boundaries_split_steps_alike_eager_and_jitted():
+    # 524288.97 is 524289.0 in float32: passed to jit without x64, the leaf is
+    # float32, so the eager (host) comparison must round it the same way.
+    sched = jaxsched.PiecewiseConstantDecay([524288.97, 10**10 + 1], [1.0, 0.5, 0.25])
+    steps = np.array([524288, 524289, 524290], np.int32)
+    with jax.enable_x64(False):
+        results = [sched(steps), _jit_apply(sched, steps),
+                   np.stack([sched(s) for s in steps.tolist()]),
+                   sched(steps.astype(np.float32))]
+    for got in results:
+        np.testing.assert_array_equal(got, [1.0, 1.0, 0.5])
+
+
 # --------------------------------------------------------------------------
 # Large steps
 
