@@ -56,6 +56,14 @@ CASES = {
              cycle=True),
         dict(initial_learning_rate=0.1, decay_steps=10**6, end_learning_rate=0.0,
              power=3.0),
+        # Rising (a warmup): the value near lr must not be end - (almost end).
+        dict(initial_learning_rate=1e-6, decay_steps=1000, end_learning_rate=1e-3),
+        dict(initial_learning_rate=1e-7, decay_steps=1000, end_learning_rate=1.0,
+             power=0.5),
+        dict(initial_learning_rate=1e-6, decay_steps=1000, end_learning_rate=2.0,
+             power=0.01),
+        dict(initial_learning_rate=0.0, decay_steps=700, end_learning_rate=0.1,
+             power=2.0, cycle=True),
     ],
     "CosineDecay": [
         dict(initial_learning_rate=0.1, decay_steps=1000, alpha=0.1),
