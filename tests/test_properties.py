@@ -27,7 +27,7 @@ from schedule_table import ROW_IDS, ROWS
 
 SETTINGS = settings(
     deadline=None,
-    max_examples=300,
+    max_examples=25,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 N_STEPS = 24  # a fixed shape: one compilation per class and static options
