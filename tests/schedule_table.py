@@ -22,6 +22,7 @@ import math
 from fractions import Fraction
 from typing import Any, Callable
 
+import jax
 import numpy as np
 from hypothesis import strategies as st
 
@@ -122,6 +123,13 @@ def _piecewise_kwargs(draw):
         )
     values = draw(st.lists(rates, min_size=len(bounds) + 1, max_size=len(bounds) + 1))
     return dict(boundaries=bounds, values=values)
+
+
+def _piecewise_end(kw):
+    # After the last boundary as the schedule holds it (float32 without x64:
+    # 524288.97 is 524289.0, and step 524289 is still <= it).
+    last = np.asarray(kw["boundaries"][-1], jax.dtypes.canonicalize_dtype(float))
+    return math.floor(last) + 1
 
 
 def _poly_kwargs():
@@ -331,7 +339,7 @@ ROWS = [
         kwargs=_piecewise_kwargs(),
         numbers=(),
         bounds=lambda kw: (min(kw["values"]), max(kw["values"])),
-        end=lambda kw: math.floor(kw["boundaries"][-1]) + 1,
+        end=_piecewise_end,
         reference=lambda s, kw: ref.piecewise_constant_decay(s, **kw),
     ),
     Row(
