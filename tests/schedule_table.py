@@ -96,7 +96,8 @@ def _exp_monotone(kw):
 
 def _exp_bounds(kw):
     lr = kw["initial_learning_rate"]
-    return (0.0, lr) if kw["decay_rate"] <= 1 else (lr, float(np.finfo(np.float32).max))
+    top = float(np.finfo(jax.dtypes.canonicalize_dtype(float)).max)  # saturation
+    return (0.0, lr) if kw["decay_rate"] <= 1 else (lr, top)
 
 
 def _inverse_kwargs():
@@ -126,10 +127,10 @@ def _piecewise_kwargs(draw):
 
 
 def _piecewise_end(kw):
-    # After the last boundary as the schedule holds it (float32 without x64:
-    # 524288.97 is 524289.0, and step 524289 is still <= it).
-    last = np.asarray(kw["boundaries"][-1], jax.dtypes.canonicalize_dtype(float))
-    return math.floor(last) + 1
+    # After the last boundary, also as float32 holds it (float steps compare
+    # in their own dtype: 524288.97 is 524289.0, and step 524289.0 <= it).
+    last = kw["boundaries"][-1]
+    return max(math.floor(last), math.floor(np.float32(last))) + 1
 
 
 def _poly_kwargs():
