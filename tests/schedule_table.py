@@ -79,12 +79,13 @@ fractions = from_zero(1.0)
 steps_lengths = st.one_of(st.integers(1, 10**6), st.floats(0.5, 1e6))
 
 
-def _exp_kwargs():
+def _decay_kwargs(decay_rate):
+    """Exponential and inverse-time decay: the same arguments."""
     return st.fixed_dictionaries(
         dict(
             initial_learning_rate=rates,
             decay_steps=steps_lengths,
-            decay_rate=st.floats(0.01, 2.0),
+            decay_rate=decay_rate,
             staircase=st.booleans(),
         )
     )
@@ -98,17 +99,6 @@ def _exp_bounds(kw):
     lr = kw["initial_learning_rate"]
     top = float(np.finfo(jax.dtypes.canonicalize_dtype(float)).max)  # saturation
     return (0.0, lr) if kw["decay_rate"] <= 1 else (lr, top)
-
-
-def _inverse_kwargs():
-    return st.fixed_dictionaries(
-        dict(
-            initial_learning_rate=rates,
-            decay_steps=steps_lengths,
-            decay_rate=from_zero(10.0),
-            staircase=st.booleans(),
-        )
-    )
 
 
 @st.composite
@@ -315,7 +305,7 @@ ROWS = [
     Row(
         jaxsched.ExponentialDecay,
         example=dict(initial_learning_rate=0.1, decay_steps=100, decay_rate=0.5),
-        kwargs=_exp_kwargs(),
+        kwargs=_decay_kwargs(st.floats(0.01, 2.0)),
         numbers=("initial_learning_rate", "decay_steps", "decay_rate"),
         positive=("decay_steps", "decay_rate"),
         bounds=_exp_bounds,
@@ -325,7 +315,7 @@ ROWS = [
     Row(
         jaxsched.InverseTimeDecay,
         example=dict(initial_learning_rate=0.1, decay_steps=10, decay_rate=0.5),
-        kwargs=_inverse_kwargs(),
+        kwargs=_decay_kwargs(from_zero(10.0)),
         numbers=("initial_learning_rate", "decay_steps", "decay_rate"),
         positive=("decay_steps",),
         nonnegative=("decay_rate",),

@@ -70,12 +70,16 @@ def _peak(values):
     return max(float(np.max(np.abs(values))), 1e-30)
 
 
+def _draw_schedule(row, data):
+    kw = data.draw(row.kwargs, label="kwargs")
+    return kw, row.build(kw)
+
+
 @pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
 @SETTINGS
 @given(data=st.data())
 def test_curve_is_finite_bounded_monotone_and_holds_its_end(row, data):
-    kw = data.draw(row.kwargs, label="kwargs")
-    sched = row.build(kw)
+    kw, sched = _draw_schedule(row, data)
     steps = data.draw(steps_for(row, kw), label="steps")
     values = np.asarray(_jit_apply(sched, steps), np.float64)
     assert np.all(np.isfinite(values)), values
@@ -132,8 +136,7 @@ def test_curve_is_continuous_at_the_documented_points(row, data):
 @SETTINGS
 @given(data=st.data())
 def test_scalar_array_and_jitted_calls_agree(row, data):
-    kw = data.draw(row.kwargs, label="kwargs")
-    sched = row.build(kw)
+    kw, sched = _draw_schedule(row, data)
     # Not far before step 0: there LinearCosineDecay's phase n * step / k is
     # beyond float32 resolution, and different programs round it differently
     # (the value stays finite; see the README's Numerics).
@@ -165,8 +168,7 @@ def test_scalar_array_and_jitted_calls_agree(row, data):
 @SETTINGS
 @given(data=st.data())
 def test_json_round_trip_gives_the_same_values(row, data):
-    kw = data.draw(row.kwargs, label="kwargs")
-    sched = row.build(kw)
+    kw, sched = _draw_schedule(row, data)
     text = json.dumps(jaxsched.serialize(sched))
     again = jaxsched.deserialize(json.loads(text))
     assert type(again) is type(sched)
