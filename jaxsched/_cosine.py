@@ -141,6 +141,41 @@ def _int_power(base: jax.Array, exponent: jax.Array, bits: int = 6) -> jax.Array
     return jnp.where(small, result, base ** jnp.where(small, 0, exponent))
 
 
+def _geometric_sum(base: jax.Array, n: jax.Array, bits: int = 6) -> jax.Array:
+    """1 + base + ... + base ** (n - 1), i.e. (base ** n - 1) / (base - 1), for
+    integral float n >= 0 and base > 0, base != 1.
+
+    For n below 2**bits, binary powering on (power, sum) pairs: only positive
+    numbers are multiplied and added, so there is no cancellation (the closed
+    form loses 6e-4 of itself at base = 1.0001 in float32, where base ** 2 - 1
+    keeps three digits), and the result is exact whenever it is representable
+    (base 2, 3, 1.5, 0.5, 0.75). Larger n use the closed form, or, where
+    base ** n is within 1/2 of 1, expm1(n * log1p(base - 1)) / (base - 1)
+    (XLA's expm1 and log1p are less accurate than its pow elsewhere). Values
+    are clamped to the finite range, as in _int_power.
+    """
+    big = jnp.finfo(base.dtype).max
+    small = n < 2**bits
+    e = jnp.where(small, n, 0).astype(jnp.int32)
+    total = jnp.zeros_like(base * n)  # the sum over the bits taken so far
+    power = jnp.ones_like(base * n)  # base ** (the bits taken so far)
+    block_power, block_sum = base, jnp.ones_like(base)  # for 2**bit terms
+    for bit in range(bits):
+        take = ((e >> bit) & 1) == 1
+        total = jnp.where(take, jnp.minimum(total + power * block_sum, big), total)
+        power = jnp.where(take, jnp.minimum(power * block_power, big), power)
+        block_sum = jnp.minimum(block_sum * (1 + block_power), big)
+        block_power = jnp.minimum(block_power * block_power, big)
+    d = base - 1
+    n_large = jnp.where(small, 0, n)
+    p = jnp.minimum(base**n_large, big)
+    near_one = jnp.abs(p - 1) < 0.5
+    large = jnp.where(
+        near_one, jnp.expm1(jnp.where(near_one, n_large, 0) * jnp.log1p(d)), p - 1
+    ) / d
+    return jnp.where(small, total, jnp.minimum(large, big))
+
+
 @_register_builtin
 @dataclasses.dataclass(frozen=True, eq=False)
 class CosineDecayRestarts(LearningRateSchedule):
@@ -218,10 +253,11 @@ def _restart(s, k, t):
     beyond = x <= -1  # log1p undefined: past k / (1 - t) for t < 1, or s < 0
     past_end = beyond & (s > 0)
     x = jnp.where(beyond, jnp.zeros_like(x), x)
-    i = jnp.floor(jnp.log1p(x) / jnp.log(t_g))
+    # log1p(t - 1): log(t) keeps only a few digits of itself for t near 1.
+    i = jnp.floor(jnp.log1p(x) / jnp.log1p(t_g - 1))
 
     def start(i):
-        return k * (_int_power(t_g, i) - 1) / (t_g - 1)
+        return k * _geometric_sum(t_g, i)
 
     i = jnp.maximum(i, 0)
     i = jnp.where(start(i + 1) <= s, i + 1, i)
