@@ -213,7 +213,7 @@ def _restarts_kwargs(draw):
     return dict(
         initial_learning_rate=draw(rates),
         first_decay_steps=draw(st.one_of(st.integers(1, 10**5), st.floats(0.5, 1e5))),
-        t_mul=draw(st.one_of(st.sampled_from([0.5, 0.75, 1.0, 1.5, 2.0, 3.0]),
+        t_mul=draw(st.one_of(st.sampled_from([0.5, 0.75, 0.999, 1.0, 1.001, 1.5, 2.0, 3.0]),
                              st.floats(0.05, 4.0))),
         m_mul=draw(fractions),
         alpha=draw(fractions),
