@@ -8,6 +8,7 @@ one-argument ``optax.Schedule``::
 """
 
 from ._base import LearningRateSchedule as LearningRateSchedule
+from ._base import check as check
 from ._base import static_field as static_field
 from ._compose import JoinSchedules as JoinSchedules
 from ._compose import WithOffset as WithOffset
@@ -66,6 +67,7 @@ __all__ = [
     "Schedule",
     "StepCosineDecayWithOffset",
     "WithOffset",
+    "check",
     "deserialize",
     "from_model_garden_config",
     "register_serializable",

@@ -11,6 +11,7 @@ validation.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import functools
 import inspect
@@ -22,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-__all__ = ["LearningRateSchedule", "static_field"]
+__all__ = ["LearningRateSchedule", "check", "static_field"]
 
 
 # --------------------------------------------------------------------------
@@ -197,7 +198,7 @@ class LearningRateSchedule:
                 f"{cls.__name__}.from_config: missing required argument(s) "
                 f"{missing}. Received: config={config!r}"
             )
-        kwargs = {k: from_json(v) for k, v in config.items()}
+        kwargs = {k: from_json(v, k) for k, v in config.items()}
         return cls(**kwargs)
 
 
@@ -234,15 +235,94 @@ def _check(obj: Any, arg: str, ok: Callable[[Any], Any], requirement: str) -> No
     """Raises a ValueError naming `arg` unless `ok(value)` holds everywhere.
 
     Does nothing for traced values (inside jit/vmap) and for None, so that
-    constructing a schedule never concretizes a tracer.
+    constructing a schedule never concretizes a tracer; under
+    :func:`jaxsched.check`, traced values get a checkify check instead.
+    `ok` must accept NumPy arrays and tracers: write it with operators
+    (``v > 0``, ``b[1:] > b[:-1]``, ``v % 1 == 0``); np functions fail on
+    tracers, and jnp ones round float64 NumPy values to float32 without x64.
     """
     value = getattr(obj, arg)
-    if value is None or not _is_concrete(value):
+    if value is None:
         return
-    with np.errstate(invalid="ignore"):
+    if not _is_concrete(value):
+        if _CHECKING.get():
+            _checkify(obj, arg, jnp.all(ok(value)), requirement, value)
+        return
+    # Concrete: jnp in `ok` must evaluate now, also while a jit is tracing.
+    with np.errstate(invalid="ignore"), jax.ensure_compile_time_eval():
         good = np.all(ok(np.asarray(value)))
     if not good:
         _fail(obj, arg, requirement, value)
+
+
+# True while jaxsched.check re-runs a schedule's validation.
+_CHECKING: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "jaxsched_checking", default=False
+)
+
+
+def _checkify(obj: Any, arg: str, good: jax.Array, requirement: str, value) -> None:
+    """A checkify check with the message _fail would raise (value at runtime)."""
+    from jax.experimental import checkify
+
+    text = f"{type(obj).__name__}: argument `{arg}` {requirement}. Received: {arg}="
+    text = text.replace("{", "{{").replace("}", "}}")
+    checkify.check(good, text + "{value}", value=value)
+
+
+def check(schedule: LearningRateSchedule) -> LearningRateSchedule:
+    """Validates a schedule's hyperparameters, also when they are traced.
+
+    Constructors check concrete hyperparameters and skip traced ones (inside
+    ``jit``, ``vmap`` or ``grad`` they never concretize a tracer), and
+    schedules rebuilt from leaves (``tree_map``, unflattening) are not checked
+    at all. Without a check, traced hyperparameters are used as they are: NaN
+    gives NaN, ``decay_steps=0`` gives inf or NaN, a negative ``decay_steps``
+    turns a decay into growth.
+
+    ``check`` runs the constructor's checks again, on nested schedules too.
+    Concrete values raise the constructor's ``ValueError`` / ``TypeError``.
+    Traced values become ``jax.experimental.checkify`` checks with the same
+    message: call ``check`` inside a function transformed by
+    ``checkify.checkify`` (JAX rejects a check that is not) and raise or read
+    the error outside::
+
+        from jax.experimental import checkify
+
+        def lr_at(decay_steps, step):
+            sched = jaxsched.check(jaxsched.ExponentialDecay(0.1, decay_steps, 0.5))
+            return sched(step)
+
+        err, lr = checkify.checkify(jax.jit(lr_at))(0.0, 10)
+        err.throw()  # JaxRuntimeError: ... argument `decay_steps` must be > 0 ...
+
+    Args:
+        schedule: The schedule to validate.
+
+    Returns:
+        ``schedule`` itself, so that ``sched = jaxsched.check(Cls(...))`` reads
+        naturally.
+
+    Raises:
+        TypeError, ValueError: for concrete invalid hyperparameters.
+    """
+    if not isinstance(schedule, LearningRateSchedule):
+        raise TypeError(
+            "check: expected a jaxsched.LearningRateSchedule. "
+            f"Received: schedule={schedule!r}"
+        )
+    token = _CHECKING.set(True)
+    try:
+        schedule.__post_init__()
+    finally:
+        _CHECKING.reset(token)
+    if dataclasses.is_dataclass(schedule):
+        for f in dataclasses.fields(schedule):
+            value = getattr(schedule, f.name)
+            for inner in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(inner, LearningRateSchedule):
+                    check(inner)
+    return schedule
 
 
 def _is_key(value: Any) -> bool:
@@ -259,16 +339,39 @@ def _check_number(obj: Any, arg: str, value: Any) -> None:
     ):
         _fail(obj, arg, "must be a number, not a bool", value, TypeError)
     if isinstance(value, (numbers.Real, np.ndarray, np.generic, jax.Array)):
+        if isinstance(value, int) and not -(2**63) <= value < 2**64:
+            _fail(obj, arg, "must fit in 64 bits", value)
         dtype = np.asarray(value).dtype if not isinstance(value, jax.Array) else value.dtype
         if not (jnp.issubdtype(dtype, np.integer) or jnp.issubdtype(dtype, np.floating)):
             _fail(obj, arg, f"must be a real number (got dtype {dtype})", value, TypeError)
         if _is_concrete(value):
-            with np.errstate(invalid="ignore"):
-                finite = np.all(np.isfinite(np.asarray(value, dtype=np.float64)))
-            if not finite:
-                _fail(obj, arg, "must be finite", value)
+            _check_float32_range(obj, arg, value)
+        elif _CHECKING.get():
+            _checkify(obj, arg, jnp.all(jnp.isfinite(value)), "must be finite", value)
         return
     _fail(obj, arg, f"must be a number (got {type(value).__name__})", value, TypeError)
+
+
+_F32 = np.finfo(np.float32)
+
+
+def _check_float32_range(obj: Any, arg: str, value: Any) -> None:
+    """Finite, and usable in float32, the least precision schedules compute in.
+
+    Without x64 a Python float of 1e39 becomes inf and one of 1e-40 is
+    flushed to zero (a zero `decay_steps` gives 0/0 = NaN at step 0), so such
+    values are rejected whatever the x64 flag is.
+    """
+    v = np.asarray(value, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if not np.all(np.isfinite(v)):
+            _fail(obj, arg, "must be finite", value)
+        if not np.all(np.isfinite(v.astype(np.float32))):
+            _fail(obj, arg, f"must be finite in float32 (at most {_F32.max:.8g} in "
+                  "magnitude)", value)
+    if np.any((v != 0) & (np.abs(v) < _F32.tiny)):
+        _fail(obj, arg, f"must be 0 or at least {_F32.tiny:.8g} in magnitude "
+              "(float32 flushes smaller numbers to zero)", value)
 
 
 def _check_field_types(obj: Any) -> None:
@@ -295,10 +398,15 @@ def _check_field_types(obj: Any) -> None:
         if value is None and f.default is None:
             continue
         _check_number(obj, f.name, value)
+        # Hyperparameters are jit arguments of every call: an integer beyond
+        # int32 would raise (Python int) or wrap (NumPy int64) there without
+        # x64; as a float it stays exact up to 2**53.
         if isinstance(value, int) and not -(2**31) <= value < 2**31:
-            # A Python int beyond int32 cannot be a jit argument without x64;
-            # as a float it stays exact up to 2**53.
             object.__setattr__(obj, f.name, float(value))
+        elif isinstance(value, (np.ndarray, np.generic)):
+            safe = _jit_safe(np.asarray(value))
+            if safe.dtype != np.asarray(value).dtype:
+                object.__setattr__(obj, f.name, safe)
 
 
 def _jit_safe(array: np.ndarray) -> np.ndarray:
@@ -327,7 +435,11 @@ def _to_vector(obj: Any, arg: str, *, float_default: bool = False) -> None:
                 continue
             _check_number(obj, arg, v)
         if _is_concrete(value):
-            array = _jit_safe(np.asarray(value))
+            try:
+                array = np.asarray(value)
+            except ValueError:  # NumPy's "inhomogeneous shape" names nothing
+                _fail(obj, arg, "must be a flat list of numbers (nested lists "
+                      "must be rectangular)", value)
         else:
             array = jnp.stack([jnp.asarray(v) for v in value])
         object.__setattr__(obj, arg, array)
@@ -339,6 +451,8 @@ def _to_vector(obj: Any, arg: str, *, float_default: bool = False) -> None:
     if value.shape[-1] == 0:
         _fail(obj, arg, "must not be empty", value)
     _check_number(obj, arg, value)
+    if isinstance(value, np.ndarray):
+        object.__setattr__(obj, arg, _jit_safe(value))
 
 
 # --------------------------------------------------------------------------
@@ -407,18 +521,25 @@ def _compute_dtype(dtype: np.dtype) -> np.dtype:
 
 
 def _cast(dtype: np.dtype, *values: Any) -> list[jax.Array]:
-    return [jnp.asarray(v).astype(dtype) for v in values]
+    # Host-side conversion, as for steps: a Python int hyperparameter beyond
+    # int32 (decay_steps=10**11) must not pass through int32 without x64.
+    return [_as_float_step(v, dtype) for v in values]
 
 
 def _as_float_step(step: ArrayLike, dtype: np.dtype) -> jax.Array:
     """The step as a float array of `dtype`, without integer overflow.
 
     Python ints and NumPy values are converted on the host (a Python int of
-    2**40 or a uint32 near its maximum never passes through int32).
+    2**40 or a uint32 near its maximum never passes through int32). A finite
+    float step beyond the range of `dtype` (1e300 without x64) saturates at
+    its largest value instead of becoming inf.
     """
-    if isinstance(step, jax.Array):
-        return step.astype(dtype)
-    return jnp.asarray(np.asarray(step).astype(dtype))
+    xp = jnp if isinstance(step, jax.Array) else np
+    step = xp.asarray(step)
+    if step.dtype.kind == "f" and xp.finfo(step.dtype).max > xp.finfo(dtype).max:
+        big = xp.finfo(dtype).max
+        step = xp.where(xp.isinf(step), step, xp.clip(step, -big, big))
+    return jnp.asarray(step.astype(dtype))
 
 
 def _floor_div(s: jax.Array, k: jax.Array) -> jax.Array:
@@ -448,7 +569,19 @@ def _safe_pow(x: jax.Array, p: jax.Array) -> jax.Array:
     positive = x > 0
     safe = jnp.where(positive, x, jnp.ones_like(x))
     at_zero = jnp.where(p == 0, jnp.ones_like(p), jnp.zeros_like(p))
-    return jnp.where(positive, safe**p, at_zero)
+    # NaN (a NaN step) stays NaN rather than becoming 0 ** p.
+    return jnp.where(positive, safe**p, jnp.where(jnp.isnan(x), x, at_zero))
+
+
+def _saturate(x: jax.Array, dtype: np.dtype) -> jax.Array:
+    """`x` clipped to the finite range of `dtype`; NaN passes through.
+
+    Extrapolation (negative steps, ``decay_rate > 1``, ``m_mul > 1``) can
+    leave the float range: the value then holds the largest finite number
+    instead of becoming inf, and ``0 * inf = NaN`` further on.
+    """
+    big = jnp.finfo(dtype).max
+    return jnp.clip(x, -big, big)
 
 
 def _safe_divisor(d: jax.Array) -> jax.Array:

@@ -8,7 +8,6 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
 from jax.typing import ArrayLike
 
 from ._base import (
@@ -26,9 +25,10 @@ from ._base import (
     _result_dtype,
     _safe_divisor,
     _safe_pow,
+    _saturate,
     static_field,
 )
-from ._serialization import _register_builtin, to_json
+from ._serialization import _register_builtin
 
 
 @_register_builtin
@@ -53,7 +53,9 @@ class CosineDecay(LearningRateSchedule):
         lr(step) = cosine decay from warmup_target at step - warmup_steps
                                                                otherwise
 
-    ``warmup_steps=0`` means no warmup (decay from ``warmup_target``). The
+    ``warmup_steps=0`` means no warmup (decay from ``warmup_target``, also
+    before step 0). Negative steps extrapolate Keras' formula: the warmup
+    line, or without warmup the cosine, continued backwards. The
     cosine factor is evaluated as ``sin(pi/2 * remaining) ** 2``: the same
     value, exact at the end, and accurate to float32 rounding near it.
 
@@ -95,34 +97,70 @@ class CosineDecay(LearningRateSchedule):
         s = _as_float_step(step, dtype)
         if self.warmup_target is None:
             s = jnp.minimum(s, k)
-            decayed = alpha + (1 - alpha) * _half_cosine((k - s) / k)
-            return (lr * decayed).astype(out)
+            decayed = alpha + (1 - alpha) * _half_cosine((k - _wrap(s, k)) / k)
+            return _saturate(lr * decayed, out).astype(out)
         target, w = _cast(dtype, self.warmup_target, self.warmup_steps)
         s = jnp.minimum(s, k + w)
         warm = lr + (target - lr) * (s / _safe_divisor(w))
-        decayed = alpha + (1 - alpha) * _half_cosine((k + w - s) / k)
-        # warmup_steps=0: no warmup, also before step 0 (an offset schedule).
-        return jnp.where((s < w) & (w > 0), warm, target * decayed).astype(out)
+        decayed = alpha + (1 - alpha) * _half_cosine((k + w - _wrap(s, k)) / k)
+        warming = (s < w) & (w > 0)  # no warmup line to extrapolate when w == 0
+        return _saturate(jnp.where(warming, warm, target * decayed), out).astype(out)
 
 
-def _int_power(base: jax.Array, exponent: jax.Array, bits: int = 6) -> jax.Array:
-    """base ** exponent for integral float exponents >= 0, exact when possible.
+def _wrap(s: jax.Array, k: jax.Array) -> jax.Array:
+    """A negative step mapped into [0, k], where cos(pi * s / k) is the same.
 
-    Exponents below 2**bits use binary exponentiation (exact whenever the
-    result is representable, e.g. 1.5 ** 10, on every backend); larger ones
-    use ``pow``. The squarings are clamped to the finite range so that the
-    unused high powers of a large base cannot put inf (and so NaN gradients)
-    into the program.
+    Before step 0 the cosine is extrapolated (Keras' formula). The cosine is
+    even with period 2 * k, so ``-s`` reduced modulo ``2 * k`` (fmod is
+    exact), then reflected into [0, k] (exact too), gives the same value with
+    the phase at float precision, where ``(k - s) / k`` for s = -10**6,
+    k = 7 has lost every digit of it. The decay branch meets a negative step
+    only without warmup.
+    """
+    m = jnp.fmod(-s, 2 * k)
+    m = jnp.where(m > k, 2 * k - m, m)
+    return jnp.where(s < 0, m, s)
+
+
+def _geometric_sum(
+    base: jax.Array, n: jax.Array, bits: int = 6
+) -> tuple[jax.Array, jax.Array]:
+    """(1 + base + ... + base ** (n - 1), base ** n) for integral float n >= 0
+    and base > 0, base != 1: the sum is (base ** n - 1) / (base - 1).
+
+    For n below 2**bits, binary powering on (power, sum) pairs: only positive
+    numbers are multiplied and added, so there is no cancellation (the closed
+    form loses 6e-4 of itself at base = 1.0001 in float32, where base ** 2 - 1
+    keeps three digits), and the result is exact whenever it is representable
+    (base 2, 3, 1.5, 0.5, 0.75). Larger n use the closed form, or, where
+    base ** n is within 1/2 of 1, expm1(n * log1p(base - 1)) / (base - 1)
+    (XLA's expm1 and log1p are less accurate than its pow elsewhere). The
+    squarings are clamped to the finite range, so that the unused high powers
+    of a large base cannot put inf (and so NaN gradients) into the program.
     """
     big = jnp.finfo(base.dtype).max
-    small = exponent < 2**bits
-    e = jnp.where(small, exponent, 0).astype(jnp.int32)
-    result = jnp.ones_like(base * exponent)
-    power = base
+    small = n < 2**bits
+    e = jnp.where(small, n, 0).astype(jnp.int32)
+    total = jnp.zeros_like(base * n)  # the sum over the bits taken so far
+    power = jnp.ones_like(base * n)  # base ** (the bits taken so far)
+    block_power, block_sum = base, jnp.ones_like(base)  # for 2**bit terms
     for bit in range(bits):
-        result = result * jnp.where(((e >> bit) & 1) == 1, power, 1)
-        power = jnp.minimum(power * power, big)
-    return jnp.where(small, result, base ** jnp.where(small, 0, exponent))
+        take = ((e >> bit) & 1) == 1
+        total = jnp.where(take, jnp.minimum(total + power * block_sum, big), total)
+        power = jnp.where(take, jnp.minimum(power * block_power, big), power)
+        block_sum = jnp.minimum(block_sum * (1 + block_power), big)
+        block_power = jnp.minimum(block_power * block_power, big)
+    d = base - 1
+    n_large = jnp.where(small, 0, n)
+    p = jnp.minimum(base**n_large, big)
+    near_one = jnp.abs(p - 1) < 0.5
+    large = jnp.where(
+        near_one, jnp.expm1(jnp.where(near_one, n_large, 0) * jnp.log1p(d)), p - 1
+    ) / d
+    return (
+        jnp.where(small, total, jnp.minimum(large, big)),
+        jnp.where(small, power, p),
+    )
 
 
 @_register_builtin
@@ -187,8 +225,9 @@ class CosineDecayRestarts(LearningRateSchedule):
         s = _as_float_step(step, dtype)
         i, start, period, past_end = _restart(s, k, t)
         remaining = jnp.clip((start + period - s) / period, 0, 1)
-        decayed = alpha + (1 - alpha) * _safe_pow(m, i) * _half_cosine(remaining)
-        return (lr * jnp.where(past_end, alpha, decayed)).astype(out)
+        scale = _saturate(_safe_pow(m, i), dtype)  # m_mul > 1: m ** i overflows
+        decayed = alpha + (1 - alpha) * scale * _half_cosine(remaining)
+        return _saturate(lr * jnp.where(past_end, alpha, decayed), out).astype(out)
 
 
 def _restart(s, k, t):
@@ -202,18 +241,20 @@ def _restart(s, k, t):
     beyond = x <= -1  # log1p undefined: past k / (1 - t) for t < 1, or s < 0
     past_end = beyond & (s > 0)
     x = jnp.where(beyond, jnp.zeros_like(x), x)
-    i = jnp.maximum(jnp.floor(jnp.log1p(x) / jnp.log(t_g)), 0)
-    # Check the estimate against the period's start S_i and end S_i + k t**i,
-    # and move it by one where the logarithm rounded across a boundary. One
-    # power serves all three: t**(i+1) and t**(i-1) are exact products and
-    # quotients of it whenever they are representable.
-    power = _int_power(t_g, i)
-    start = k * (power - 1) / (t_g - 1)
-    up = start + k * power <= s
-    down = (start > s) & (i > 0) & ~up
+    # log1p(t - 1): log(t) keeps only a few digits of itself for t near 1.
+    i = jnp.maximum(jnp.floor(jnp.log1p(x) / jnp.log1p(t_g - 1)), 0)
+    # Check the estimate against the period's start S_i = k * G_i and end
+    # S_i + k * t**i, and move it by one where the logarithm rounded across a
+    # boundary. One pass gives G_i and t**i; G and t**i of i + 1 and i - 1 are
+    # a sum and a product or quotient of them, exact whenever representable.
+    total, power = _geometric_sum(t_g, i)
+    up = k * (total + power) <= s
+    down = (k * total > s) & (i > 0) & ~up
     i_geometric = jnp.where(up, i + 1, jnp.where(down, i - 1, i))
-    power = jnp.where(up, power * t_g, jnp.where(down, power / t_g, power))
-    start_geometric = k * (power - 1) / (t_g - 1)
+    previous = power / t_g
+    total = jnp.where(up, total + power, jnp.where(down, total - previous, total))
+    power = jnp.where(up, power * t_g, jnp.where(down, previous, power))
+    start_geometric = k * total
     i = i_geometric
     i = jnp.where(geometric, i_geometric, i_uniform)
     # Uniform branch: k * i and k, written as the first-order expansions of
@@ -290,7 +331,7 @@ class LinearCosineDecay(LearningRateSchedule):
         )
         s = jnp.minimum(_as_float_step(step, dtype), k)
         linear, cosine = _linear_cosine(s, k, n)
-        return (lr * ((alpha + linear) * cosine + beta)).astype(out)
+        return _saturate(lr * ((alpha + linear) * cosine + beta), out).astype(out)
 
 
 def _linear_cosine(s, k, n):
@@ -309,6 +350,8 @@ def _noise_index(step: ArrayLike) -> jax.Array:
         if jnp.issubdtype(step.dtype, np.integer) and canonical != step.dtype:
             # Without x64 only the low 32 bits can be folded in.
             step = (step.astype(np.int64) & 0xFFFFFFFF).astype(np.uint32)
+        if step.dtype.kind == "f":  # 1e300 without x64: saturate, not inf
+            step = _as_float_step(step, jax.dtypes.canonicalize_dtype(step.dtype))
         step = jnp.asarray(step)
     if jnp.issubdtype(step.dtype, np.integer):
         return step
@@ -403,7 +446,7 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
         super().__post_init__()
         _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
         _check(self, "initial_variance", lambda v: v >= 0, "must be >= 0")
-        _check(self, "seed", lambda v: v == np.floor(v), "must be an integer")
+        _check(self, "seed", lambda v: v % 1 == 0, "must be an integer")
         key = self.key
         if key is None:
             key = _default_key(self.seed)
@@ -437,7 +480,7 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
         if not _is_key(key):
             key = jax.random.wrap_key_data(jnp.asarray(key).astype(jnp.uint32))
         eps = std * _standard_normal(key, _noise_index(step), dtype)
-        return (lr * ((alpha + linear + eps) * cosine + beta)).astype(out)
+        return _saturate(lr * ((alpha + linear + eps) * cosine + beta), out).astype(out)
 
     def get_config(self) -> dict[str, Any]:
         """Keras' arguments, plus ``seed`` when set and ``key`` (as its uint32

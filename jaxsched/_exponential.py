@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import jax
+import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from ._base import (
@@ -16,6 +17,7 @@ from ._base import (
     _compute_dtype,
     _floor_div,
     _result_dtype,
+    _saturate,
     static_field,
 )
 from ._serialization import _register_builtin
@@ -75,7 +77,8 @@ class ExponentialDecay(LearningRateSchedule):
         dtype = _compute_dtype(out)
         lr, rate = _cast(dtype, self.initial_learning_rate, self.decay_rate)
         p = _decay_progress(step, self.decay_steps, self.staircase, dtype)
-        return (lr * rate**p).astype(out)
+        factor = _saturate(rate**p, dtype)  # finite, so lr = 0 gives 0, not NaN
+        return _saturate(lr * factor, out).astype(out)
 
 
 @_register_builtin
@@ -89,6 +92,10 @@ class InverseTimeDecay(LearningRateSchedule):
 
     With ``staircase=True``, ``step / decay_steps`` is floored: the rate drops
     at ``step == n * decay_steps`` exactly.
+
+    Negative steps give ``initial_learning_rate``. (Keras extrapolates: the
+    rate grows to a pole at ``step = -decay_steps / decay_rate`` and is
+    negative beyond it.)
 
     Args:
         initial_learning_rate: Value at step 0. Sets the result dtype.
@@ -123,4 +130,5 @@ class InverseTimeDecay(LearningRateSchedule):
         dtype = _compute_dtype(out)
         lr, rate = _cast(dtype, self.initial_learning_rate, self.decay_rate)
         p = _decay_progress(step, self.decay_steps, self.staircase, dtype)
+        p = jnp.maximum(p, 0)  # no pole before step 0
         return (lr / (1 + rate * p)).astype(out)

@@ -14,7 +14,6 @@ from ._base import (
     _compiled_call,
     _check,
     _fail,
-    _is_concrete,
     _result_dtype,
     _to_vector,
     static_field,
@@ -128,11 +127,11 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                 f"must equal len(values) - 1 = {nv - 1}",
                 self.boundaries,
             )
-        if _is_concrete(self.boundaries) and nb > 1:
+        if nb > 1:
             _check(
                 self,
                 "boundaries",
-                lambda b: np.diff(b, axis=-1) > 0,
+                lambda b: b[..., 1:] > b[..., :-1],
                 "must be strictly increasing (no duplicates)",
             )
 
@@ -142,9 +141,21 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         values = jnp.asarray(self.values).astype(out)
         index = _segment_index(self.boundaries, step)
         if values.ndim == 1:
-            return values[index]
-        # Values with leading batch axes: broadcast them against the steps.
-        shape = jnp.broadcast_shapes(values.shape[:-1], index.shape)
-        values = jnp.broadcast_to(values, shape + values.shape[-1:])
-        index = jnp.broadcast_to(index, shape)
-        return jnp.take_along_axis(values, index[..., None], axis=-1)[..., 0]
+            value = values[index]
+        else:
+            # Values with leading batch axes: broadcast them against the steps.
+            shape = jnp.broadcast_shapes(values.shape[:-1], index.shape)
+            values = jnp.broadcast_to(values, shape + values.shape[-1:])
+            index = jnp.broadcast_to(index, shape)
+            value = jnp.take_along_axis(values, index[..., None], axis=-1)[..., 0]
+        # searchsorted puts a NaN step past the last boundary: give NaN instead.
+        is_nan = _is_nan(step)
+        return value if is_nan is None else jnp.where(is_nan, jnp.nan, value)
+
+
+def _is_nan(step) -> ArrayLike | None:
+    """Where a float step is NaN; None for integer steps."""
+    if isinstance(step, jax.Array):
+        return jnp.isnan(step) if jnp.issubdtype(step.dtype, np.inexact) else None
+    step = np.asarray(step)
+    return np.isnan(step) if step.dtype.kind == "f" else None

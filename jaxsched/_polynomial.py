@@ -18,6 +18,7 @@ from ._base import (
     _compute_dtype,
     _result_dtype,
     _safe_pow,
+    _saturate,
     static_field,
 )
 from ._serialization import _register_builtin
@@ -36,10 +37,10 @@ class PolynomialDecay(LearningRateSchedule):
 
     With ``cycle=True``, ``decay_steps`` is replaced by its first multiple not
     below ``step`` (``decay_steps * ceil(step / decay_steps)``, multiplier 1
-    at step 0 and before). The rate reaches ``end_learning_rate`` on each
-    multiple ``n * decay_steps``, then jumps back up, not to
-    ``initial_learning_rate`` but to the value of a decay stretched over
-    ``(n + 1) * decay_steps`` steps (Keras' semantics).
+    at step 0 and before): right after the n-th multiple the rate jumps back
+    up to ``end + (initial - end) * (1 / (n + 1)) ** power``, and it reaches
+    ``end_learning_rate`` on each multiple (Keras' semantics: not back to
+    ``initial_learning_rate``).
 
     ``1 - step / decay_steps`` is computed as
     ``(decay_steps - step) / decay_steps``, which is exactly 0 at the end also
@@ -84,8 +85,16 @@ class PolynomialDecay(LearningRateSchedule):
         )
         s = _as_float_step(step, dtype)
         if self.cycle:
-            k = k * jnp.maximum(_ceil_div(s, k), 1)
+            cycles = jnp.maximum(_ceil_div(s, k), 1)
+            # cycles * k - s, the distance to the end of the cycle, from the
+            # exact remainder (fmod) rather than as the difference of two
+            # large numbers, which float32 loses past 2**24 steps.
+            m = jnp.fmod(s, k)
+            to_end = jnp.where((m == 0) | jnp.isinf(s), 0, k - m)
+            remaining = jnp.where(s > 0, to_end, k - s) / (cycles * k)
         else:
             s = jnp.minimum(s, k)
-        remaining = (k - s) / k
-        return ((lr - end) * _safe_pow(remaining, power) + end).astype(out)
+            remaining = (k - s) / k
+        # remaining > 1 before step 0: the extrapolation can overflow.
+        decayed = _saturate(_safe_pow(remaining, power), dtype)
+        return _saturate((lr - end) * decayed + end, out).astype(out)

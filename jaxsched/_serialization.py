@@ -188,6 +188,11 @@ def deserialize(
     registered_name = config.get("registered_name")
     token = None
     if custom_objects is not None:
+        if not isinstance(custom_objects, Mapping):
+            raise TypeError(
+                "deserialize: `custom_objects` must be a dict from class names to "
+                f"classes. Received: custom_objects={custom_objects!r}"
+            )
         token = _custom_objects.set({**_custom_objects.get(), **custom_objects})
     try:
         cls = _lookup(class_name, registered_name)
@@ -263,16 +268,26 @@ def to_json(value: Any, where: str = "value") -> Any:
 _KERAS_VALUE_CLASSES = ("__numpy__", "__tensor__")
 
 
-def from_json(value: Any) -> Any:
-    """Decodes nested schedule dicts and Keras value dicts (used by from_config)."""
+def from_json(value: Any, arg: str = "value") -> Any:
+    """Decodes nested schedule dicts and Keras value dicts (used by from_config).
+
+    ``arg`` names the argument in error messages.
+    """
     if isinstance(value, Mapping) and "class_name" in value:
         if value["class_name"] in _KERAS_VALUE_CLASSES:
             inner = value.get("config", {})
+            problem = None
             if not isinstance(inner, Mapping) or "value" not in inner:
-                raise ValueError(
-                    f"deserialize: malformed {value['class_name']} value: {value!r}"
-                )
-            return np.asarray(inner["value"], dtype=inner.get("dtype"))
+                problem = "no 'value' in its 'config'"
+            else:
+                try:
+                    return np.asarray(inner["value"], dtype=inner.get("dtype"))
+                except (TypeError, ValueError) as exc:  # bad value or dtype
+                    problem = str(exc)
+            raise ValueError(
+                f"deserialize: argument `{arg}` is a malformed "
+                f"{value['class_name']} value ({problem}). Received: {arg}={value!r}"
+            )
         return deserialize(value)
     return value
 

@@ -1,0 +1,452 @@
+"""Precision against independent float64 references, in every float dtype.
+
+* float32: within 1e-6 relative plus 1e-7 of the schedule's peak, at integer
+  steps float32 holds exactly (up to 2**24), eagerly and under jit (schedule
+  as argument, and as a constant, where XLA rewrites ``s / c`` as
+  ``s * (1 / c)``).
+* float64 (x64, Python and float64 hyperparameters): within 1e-14 relative
+  plus 1e-15 of the peak (the float64 references themselves round to about
+  1e-16 of the peak, e.g. ``0.5 * (1 + cos(x))`` near the end of a decay).
+* bfloat16 / float16 rates: results of that dtype, within one unit in the
+  last place of the reference evaluated at the rounded rate.
+* CosineDecayRestarts: the restart index is exact one step before, at and
+  after every restart boundary, for t_mul of 1, 2, 1.5, 3, 0.75 and 0.5.
+
+``tests/reference.py`` evaluates the Keras formulas in NumPy float64 and walks
+the SGDR periods with exact rationals; nothing here is computed by jaxsched.
+"""
+
+import bisect
+import decimal
+import math
+from fractions import Fraction
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxsched
+import reference as ref
+from jaxsched._cosine import _restart
+from schedule_table import ROWS, restarts_reference
+
+# Extra configs per class (each row's example is always tested): long and
+# short decays, fractional decay_steps, staircase, warmup, every t_mul kind.
+CASES = {
+    "ExponentialDecay": [
+        dict(initial_learning_rate=3e-4, decay_steps=7, decay_rate=0.96,
+             staircase=True),
+        dict(initial_learning_rate=1.0, decay_steps=1e5, decay_rate=0.1),
+        dict(initial_learning_rate=0.1, decay_steps=3.7, decay_rate=0.999),
+    ],
+    "InverseTimeDecay": [
+        dict(initial_learning_rate=1e-3, decay_steps=7.5, decay_rate=2.0,
+             staircase=True),
+        dict(initial_learning_rate=0.1, decay_steps=10**6, decay_rate=100.0),
+    ],
+    "PiecewiseConstantDecay": [
+        dict(boundaries=[0.5, 1000.5, 10**6], values=[0.3, 0.2, 0.1, 1e-3]),
+    ],
+    "PolynomialDecay": [
+        dict(initial_learning_rate=0.1, decay_steps=1000, end_learning_rate=1e-3,
+             power=2.0),
+        dict(initial_learning_rate=0.1, decay_steps=1000, end_learning_rate=1e-3,
+             power=0.5),
+        dict(initial_learning_rate=1e-3, decay_steps=300, end_learning_rate=1e-5,
+             cycle=True),
+        dict(initial_learning_rate=0.1, decay_steps=10**6, end_learning_rate=0.0,
+             power=3.0),
+        # Rising (a warmup): the value near lr must not be end - (almost end).
+        dict(initial_learning_rate=1e-6, decay_steps=1000, end_learning_rate=1e-3),
+        dict(initial_learning_rate=1e-7, decay_steps=1000, end_learning_rate=1.0,
+             power=0.5),
+        dict(initial_learning_rate=1e-6, decay_steps=1000, end_learning_rate=2.0,
+             power=0.01),
+        dict(initial_learning_rate=0.0, decay_steps=700, end_learning_rate=0.1,
+             power=2.0, cycle=True),
+    ],
+    "CosineDecay": [
+        dict(initial_learning_rate=0.1, decay_steps=1000, alpha=0.1),
+        dict(initial_learning_rate=0.0, decay_steps=10**6, alpha=0.01,
+             warmup_target=3e-4, warmup_steps=5000),
+        dict(initial_learning_rate=0.01, decay_steps=1000, alpha=0.1,
+             warmup_target=0.1, warmup_steps=300),
+    ],
+    "CosineDecayRestarts": [
+        dict(initial_learning_rate=0.1, first_decay_steps=10, t_mul=1.5, m_mul=0.9,
+             alpha=0.01),
+        dict(initial_learning_rate=0.1, first_decay_steps=7, t_mul=1.0, m_mul=0.9),
+        dict(initial_learning_rate=0.1, first_decay_steps=1024, t_mul=0.5, m_mul=0.9,
+             alpha=0.1),
+        dict(initial_learning_rate=0.1, first_decay_steps=100, t_mul=3.0, m_mul=0.5),
+        dict(initial_learning_rate=0.1, first_decay_steps=1000, t_mul=0.75,
+             alpha=0.05),
+    ],
+    "LinearCosineDecay": [
+        dict(initial_learning_rate=0.1, decay_steps=1000, num_periods=2.5, alpha=0.1),
+        dict(initial_learning_rate=0.1, decay_steps=10**6, alpha=0.0, beta=0.0),
+    ],
+}
+
+REFERENCED = [row for row in ROWS if row.reference is not None]
+PRECISION = [
+    pytest.param(row, kw, id=f"{row.id}-{i}")
+    for row in REFERENCED
+    for i, kw in enumerate([row.example, *CASES.get(row.id, [])])
+]
+
+# Integer steps float32 holds exactly: dense at the start, then around
+# the ends of the long decays, and up to 2**24.
+STEPS = np.concatenate(
+    [
+        np.arange(0, 3000),
+        [10**5, 2**20, 999_999, 10**6, 10**6 + 1, 2**24 - 1, 2**24],
+    ]
+).astype(np.int32)
+
+
+def _assert_close(got, want, rtol, peak_fraction, atol=0.0):
+    got = np.asarray(got, np.float64)
+    peak = float(np.max(np.abs(want)))
+    err = np.abs(got - want)
+    tol = rtol * np.abs(want) + peak_fraction * peak + atol
+    worst = int(np.argmax(err - tol))
+    assert np.all(err <= tol), (
+        f"step index {worst}: got {got[worst]!r}, want {want[worst]!r}, "
+        f"relative error {err[worst] / max(abs(want[worst]), 1e-300):.3g}"
+    )
+
+
+def _rounded_to_float32(kw):
+    """The hyperparameters as float32 holds them. A float32 schedule computes
+    with decay_rate=0.999 rounded to 0.99900001; at step 2997 with
+    decay_steps=3.7 the exponent 810 turns that 1.3e-8 into 1e-5 of the value.
+    That is the input's rounding, not the arithmetic's, so the reference gets
+    the same inputs."""
+
+    def f32(v):
+        if isinstance(v, (list, tuple)):
+            return [f32(x) for x in v]
+        if isinstance(v, float):
+            return float(np.float32(v))
+        return v
+
+    return {k: f32(v) for k, v in kw.items()}
+
+
+@pytest.mark.parametrize("row, kw", PRECISION)
+def test_float32_matches_the_float64_reference(row, kw, call):
+    with jax.enable_x64(False):
+        got = call(row.build(kw), STEPS)
+    assert got.dtype == jnp.float32
+    want = row.reference(STEPS, _rounded_to_float32(kw))
+    _assert_close(got, want, 1e-6, 1e-7, row.float32_atol(kw, STEPS))
+
+
+NEGATIVE_STEPS = -np.concatenate(
+    [np.arange(1, 3000), [10**5, 10**6 + 3, 2**24 - 1]]
+).astype(np.int32)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(initial_learning_rate=0.1, decay_steps=1000),
+        dict(initial_learning_rate=0.1, decay_steps=7, alpha=0.1),
+        dict(initial_learning_rate=0.01, decay_steps=7.5, alpha=0.1, warmup_target=0.1,
+             warmup_steps=0),
+    ],
+    ids=["k1000", "k7", "k7.5-no-warmup"],
+)
+def test_cosine_extrapolation_before_step_0_keeps_float32_precision(kw, call):
+    # CosineDecay extrapolates Keras' cosine before step 0 (the offset
+    # variants rely on it): at step -10**6 with decay_steps=7, computing
+    # (k - s) / k first leaves no digit of the phase.
+    with jax.enable_x64(False):
+        got = call(jaxsched.CosineDecay(**kw), NEGATIVE_STEPS)
+    no_warmup = {k: v for k, v in kw.items() if k not in ("warmup_target",
+                                                         "warmup_steps")}
+    if "warmup_target" in kw:  # warmup_steps=0: the decay from warmup_target
+        no_warmup["initial_learning_rate"] = kw["warmup_target"]
+    want = ref.cosine_decay(NEGATIVE_STEPS, **_rounded_to_float32(no_warmup))
+    _assert_close(got, want, 1e-6, 1e-7)
+
+
+@pytest.mark.parametrize("power", [1.0, 0.5, 2.0])
+@pytest.mark.parametrize("decay_steps", [1.875, 1000, 7])
+def test_cyclic_polynomial_is_precise_at_large_float32_steps(power, decay_steps, call):
+    # The distance to the end of the cycle, multiplier * decay_steps - step,
+    # must not be the difference of two numbers near 2**31 (float32 keeps
+    # nothing of it); the reference evaluates Keras' formula exactly at the
+    # float32 value of each step.
+    steps = np.array([2**24 + 4, 2**24 + 1000, 123456789, 2**31, 3e9, 1e30, 3e38],
+                     np.float32)
+    kw = dict(initial_learning_rate=1.0, decay_steps=decay_steps,
+              end_learning_rate=0.01, power=power, cycle=True)
+    with jax.enable_x64(False):
+        got = np.asarray(call(jaxsched.PolynomialDecay(**kw), steps), np.float64)
+    k = Fraction(decay_steps)
+    want = []
+    for step in steps.tolist():
+        total = k * math.ceil(Fraction(step) / k)
+        want.append(0.99 * float((total - Fraction(step)) / total) ** power + 0.01)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
+def _as_float64_arrays(kw):
+    return {
+        k: (np.asarray(v, np.float64) if isinstance(v, (int, float, list)) and
+            not isinstance(v, bool) else v)
+        for k, v in kw.items()
+    }
+
+
+@pytest.mark.parametrize("row, kw", PRECISION)
+@pytest.mark.parametrize("hyper", ["python", "float64"])
+def test_float64_matches_the_float64_reference(row, kw, hyper):
+    steps = np.concatenate([STEPS, [2**31 - 1, 2**32 + 1, 10**12]]).astype(np.int64)
+    with jax.enable_x64(True):
+        sched = row.build(kw if hyper == "python" else _as_float64_arrays(kw))
+        for got in (sched(steps), jax.jit(lambda s: sched(s))(steps)):
+            assert got.dtype == jnp.float64
+            _assert_close(got, row.reference(steps, kw), 1e-14, 1e-15)
+
+
+@pytest.mark.parametrize("row", REFERENCED, ids=[row.id for row in REFERENCED])
+@pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16], ids=["bf16", "f16"])
+def test_half_precision_rates_give_results_of_their_dtype(row, dtype):
+    # The reference is evaluated at the rates rounded to the dtype; the
+    # result must then be within one unit in the last place of the dtype.
+    kw = dict(row.example)
+    rate = "values" if "values" in kw else "initial_learning_rate"
+    kw[rate] = jnp.asarray(kw[rate], dtype)
+    rounded = dict(kw)
+    rounded[rate] = np.asarray(kw[rate], np.float64).tolist()
+    if "warmup_target" in kw:
+        kw["warmup_target"] = jnp.asarray(kw["warmup_target"], dtype)
+        rounded["warmup_target"] = float(kw["warmup_target"])
+    sched = row.build(kw)
+    steps = np.arange(0, 200)
+    for got in (sched(steps), jax.jit(lambda s, t: s(t))(sched, steps)):
+        assert got.dtype == dtype
+        want = row.reference(steps, rounded)
+        info = jnp.finfo(dtype)
+        _assert_close(got, want, float(info.eps), 0.0, float(info.smallest_normal))
+
+
+def test_noisy_half_precision_rate_gives_its_dtype():
+    for dtype in (jnp.bfloat16, jnp.float16, jnp.float32):
+        sched = jaxsched.NoisyLinearCosineDecay(jnp.asarray(0.1, dtype), 100)
+        got = sched(jnp.arange(200))
+        assert got.dtype == dtype and bool(jnp.all(jnp.isfinite(got)))
+
+
+# --------------------------------------------------------------------------
+# CosineDecayRestarts: the restart index at every restart boundary
+
+
+def _restart_starts(first, t_mul, limit):
+    """Exact period starts S_i = first * (t**i - 1) / (t - 1) below `limit`
+    (for t_mul == 1, the first and last thousand)."""
+    if t_mul == 1.0:
+        n = math.ceil(limit / first)
+        return [i * first for i in [*range(min(n, 1000)), *range(max(n - 1000, 0), n)]]
+    t, start, length = Fraction(t_mul), Fraction(0), Fraction(first)
+    starts = []
+    while start < limit and length >= Fraction(1, 4):
+        starts.append(start)
+        start, length = start + length, length * t
+    return starts
+
+
+def _period_index(step, first, t_mul):
+    """The exact restart index of `step` (None past a t_mul < 1 horizon)."""
+    if t_mul == 1.0:
+        return step // first
+    period = ref.restart_period(step, first, t_mul)
+    return None if period is None else period[0]
+
+
+def _boundary_steps(starts):
+    steps = set()
+    for s in starts:
+        lo, hi = math.floor(s), math.ceil(s)
+        steps.update({lo - 1, lo, hi, hi + 1})
+    return np.array(sorted(x for x in steps if x >= 0), np.int64)
+
+
+def _exact_indices(steps, first, t_mul, dtype):
+    """(exact restart index or -1 past the horizon, checkable) per step.
+
+    A step within two units in the last place (of `dtype`) of a restart
+    boundary S_i that `dtype` cannot hold is not checkable: S_i is rounded to
+    the nearest representable number before any comparison, whatever the
+    formula (t_mul=1.5, first=10: S_33 = 12943176.498 is 12943176 in float32).
+    """
+    starts = _restart_starts(first, t_mul, int(steps.max()) + 3)
+    index, checkable = [], []
+    for s in steps.tolist():
+        i = _period_index(s, first, t_mul)
+        index.append(-1 if i is None else i)
+        at = bisect.bisect_left(starts, s - 2)
+        near = [S for S in starts[at : at + 8] if abs(S - s) <= 2]
+        ok = True
+        for S in near:
+            held = Fraction(float(np.asarray(float(S), dtype)))
+            if held != S:
+                ulp = float(np.spacing(np.asarray(float(S), dtype)))
+                ok = ok and abs(S - s) > 2 * ulp
+        checkable.append(ok)
+    return np.array(index), np.array(checkable)
+
+
+def _restart_index(first, t_mul, steps, how):
+    """jaxsched's restart index (-1 past the horizon), as __call__ computes it."""
+    dtype = steps.dtype
+
+    def index(s, k, t):
+        i, _, _, past_end = _restart(s, k, t)
+        return jnp.where(past_end, -1, i)
+
+    k, t = jnp.asarray(first, dtype), jnp.asarray(t_mul, dtype)
+    if how == "eager":
+        return index(steps, k, t)
+    if how == "jit_arg":
+        return jax.jit(index)(steps, k, t)
+    return jax.jit(lambda s: index(s, k, t))(steps)  # hyperparameters as constants
+
+
+RESTARTS = [
+    (1.0, 7),
+    (1.0, 1000),
+    (2.0, 10),
+    (2.0, 3),
+    (1.5, 10),
+    (3.0, 7),
+    (0.75, 1024),
+    (0.75, 10),
+    (0.5, 1024),
+    (0.5, 10),
+]
+RESTART_IDS = [f"t{t}-k{k}" for t, k in RESTARTS]
+
+
+@pytest.mark.parametrize("t_mul, first", RESTARTS, ids=RESTART_IDS)
+@pytest.mark.parametrize("how", ["eager", "jit_arg", "jit_closure"])
+def test_restart_index_is_exact_around_every_restart_float32(t_mul, first, how):
+    steps = _boundary_steps(_restart_starts(first, t_mul, 2**24))
+    steps = steps[steps <= 2**24]
+    want, checkable = _exact_indices(steps, first, t_mul, np.float32)
+    with jax.enable_x64(False):
+        got = np.asarray(_restart_index(first, t_mul, steps.astype(np.float32), how))
+    assert checkable.mean() > 0.8  # t_mul=1.5: S_i above 2**22 are not held
+    bad = checkable & (got != want)
+    assert not bad.any(), (steps[bad][:5], got[bad][:5], want[bad][:5])
+
+
+@pytest.mark.parametrize("t_mul, first", RESTARTS, ids=RESTART_IDS)
+def test_restart_index_is_exact_under_x64_up_to_10_to_the_12(t_mul, first):
+    if t_mul < 1:
+        first = first * 10**8  # a horizon near 10**11
+    steps = _boundary_steps(_restart_starts(first, t_mul, 10**12))
+    steps = steps[steps <= 10**12]
+    want, checkable = _exact_indices(steps, first, t_mul, np.float64)
+    with jax.enable_x64(True):
+        got = _restart_index(first, t_mul, steps.astype(np.float64), "jit_arg")
+        got = np.asarray(got)
+    assert checkable.mean() > 0.99
+    bad = checkable & (got != want)
+    assert not bad.any(), (steps[bad][:5], got[bad][:5], want[bad][:5])
+
+
+def _decimal_starts(first, t_mul, limit, count=200_000):
+    """Period starts with 60 significant digits: the rational walk's
+    denominators grow by 24 to 53 bits per period for a t_mul such as 1.001."""
+    with decimal.localcontext() as context:
+        context.prec = 60
+        t, start, length = decimal.Decimal(t_mul), decimal.Decimal(0), decimal.Decimal(first)
+        starts = []
+        while start < limit and length > decimal.Decimal("0.25") and len(starts) < count:
+            starts.append(start)
+            start, length = start + length, length * t
+    return starts
+
+
+NEAR_ONE = [1.1, 1.01, 1.001, 1.0001, 1 + 2**-20, 0.999, 0.99, 0.9]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("t_mul", NEAR_ONE)
+def test_restart_index_is_exact_for_t_mul_near_1(t_mul, dtype):
+    # With t_mul near 1 the closed form k * (t**i - 1) / (t - 1) cancels:
+    # at t_mul=1.0001 (float32) it put restarts thousands of units in the
+    # last place off. Steps more than a few units in the last place of S_i
+    # away from it must get the exact index (the dtype cannot resolve closer).
+    t = float(dtype(t_mul))
+    limit = 2**20 if dtype == np.float32 else 10**9
+    starts = _decimal_starts(10, t, limit)
+    chosen = starts if len(starts) < 2000 else starts[:1000] + starts[-1000:]
+    steps = [
+        x
+        for start in chosen
+        for x in range(math.floor(start) - 1, math.ceil(start) + 2)
+        if 0 <= x < min(limit, starts[-1])
+    ]
+    steps = np.array(sorted(set(steps)), np.int64)
+    want = np.array([bisect.bisect_right(starts, s) - 1 for s in steps.tolist()])
+    margin = []
+    for s, i in zip(steps.tolist(), want.tolist()):
+        near = [S for S in starts[max(i, 0) : i + 2]]
+        ulp = float(np.spacing(dtype(float(near[-1]))))
+        margin.append(min(abs(float(S - s)) for S in near) / ulp)
+    checkable = np.array(margin) > 8
+    with jax.enable_x64(dtype == np.float64):
+        got = np.asarray(_restart_index(10, t, steps.astype(dtype), "jit_arg"))
+    assert checkable.mean() > 0.8  # at 2**20, 8 units in float32 are half a step
+    bad = checkable & (got != want)
+    assert not bad.any(), (steps[bad][:5], got[bad][:5], want[bad][:5])
+
+
+@pytest.mark.parametrize("t_mul, first", RESTARTS, ids=RESTART_IDS)
+def test_restart_values_around_every_restart(t_mul, first, call):
+    # Through the public API. m_mul = 0.5 gives each period its own level
+    # 0.5 ** i; the comparison is relative to that level (float32 resolves a
+    # position within a period of 0.3 steps near the t_mul < 1 horizon only
+    # to about 1e-3 of it).
+    steps = _boundary_steps(_restart_starts(first, t_mul, 2**24))
+    steps = steps[steps <= 2**24]
+    index, checkable = _exact_indices(steps, first, t_mul, np.float32)
+    steps = steps[checkable]
+    m_mul = 0.5 if t_mul != 1 else 1.0  # 0.5 ** (2**24 / 7) would underflow
+    kw = dict(initial_learning_rate=1.0, first_decay_steps=first, t_mul=t_mul,
+              m_mul=m_mul)
+    with jax.enable_x64(False):
+        sched = jaxsched.CosineDecayRestarts(**kw)
+        got = np.asarray(call(sched, steps.astype(np.int32)))
+    want = restarts_reference(steps, kw)
+    index = index[checkable]
+    level = np.where(index < 0, 1.0, m_mul ** index.astype(float))
+    err = np.abs(got - want)
+    tol = 1e-6 * np.abs(want) + 1e-2 * level + 1e-37
+    assert np.all(err <= tol), steps[np.argmax(err - tol)]
+
+
+def test_vmap_over_t_mul_is_exact_at_the_boundaries_and_grad_is_finite():
+    t_muls = jnp.array([0.5, 0.75, 1.0, 1.5, 2.0, 3.0])
+    steps = jnp.array([0, 9, 10, 11, 14, 15, 16, 24, 25, 26, 39, 40, 41, 99, 100, 101])
+
+    def value(t, lr):
+        return jaxsched.CosineDecayRestarts(lr, 10, t_mul=t, m_mul=0.5)(steps)
+
+    def everything(t_muls):
+        values = jax.vmap(value, in_axes=(0, None))(t_muls, 1.0)
+        total = jax.grad(lambda t, lr: value(t, lr).sum(), argnums=(0, 1))
+        return values, jax.vmap(total, in_axes=(0, None))(t_muls, 1.0)
+
+    got, grads = jax.jit(everything)(t_muls)
+    for row, t in zip(np.asarray(got), t_muls.tolist()):
+        want = ref.cosine_decay_restarts(np.asarray(steps), 1.0, 10, t_mul=t, m_mul=0.5)
+        np.testing.assert_allclose(row, want, rtol=1e-5, atol=1e-7, err_msg=str(t))
+    for g in grads:
+        assert bool(jnp.all(jnp.isfinite(g))), g

@@ -1,0 +1,181 @@
+"""Property-based tests over every row of the schedule table.
+
+For random valid hyperparameters and random steps:
+
+* the curve: finite everywhere (negative and huge steps included), within the
+  documented bounds for steps >= 0, monotone on the documented segments,
+  holding its end value, continuous at the documented points;
+* the call paths: one array call = scalar calls = a jitted call (schedule as
+  argument), and the result dtype follows the rate;
+* serialization: ``serialize`` -> JSON -> ``deserialize`` gives a schedule with
+  the same values, bit for bit.
+
+A new class joins by adding one row to ``tests/schedule_table.py``.
+"""
+
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import jaxsched
+from schedule_table import ROW_IDS, ROWS
+
+SETTINGS = settings(
+    deadline=None,
+    max_examples=25,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+N_STEPS = 24  # a fixed shape: one compilation per class and static options
+INT32_MAX = 2**31 - 1
+
+_jit_apply = jax.jit(lambda sched, step: sched(step))
+
+
+def _scale(row, kw):
+    """A step scale covering the interesting part of the curve."""
+    end = row.end(kw) if row.end else None
+    for key in ("decay_steps", "first_decay_steps"):
+        if end is None and key in kw:
+            end = kw[key] * 4
+    if end is None and "boundaries" in kw:
+        end = kw["boundaries"][-1]
+    return max(float(end or 100) * 1.5, 10.0)
+
+
+@st.composite
+def steps_for(draw, row, kw, negative=False, huge_negative=False):
+    """N_STEPS sorted steps: random ints and floats up to a few times the
+    schedule's length (and as far before 0 with `negative`), the documented
+    special points, and huge steps."""
+    scale = _scale(row, kw)
+    lo = -scale if negative else 0
+    ints = draw(st.lists(st.integers(int(lo), int(scale)), min_size=12, max_size=12))
+    # No subnormal steps: XLA flushes float32 subnormals to zero where NumPy
+    # keeps them, so a step of -1e-45 is 0 on one path and -1e-45 on another
+    # (with staircase=True, floor gives 0 or -1).
+    tiny_to_zero = st.floats(lo, scale).map(lambda x: 0.0 if abs(x) < 1e-30 else x)
+    floats = draw(st.lists(tiny_to_zero, min_size=6, max_size=6))
+    special = [0.0, float(INT32_MAX), 1e30]
+    if row.end and row.end(kw) is not None:
+        special.append(float(np.ceil(row.end(kw))))
+    if huge_negative:
+        special += [-float(INT32_MAX), -1e30]
+    steps = sorted([*map(float, ints), *floats, *special])
+    steps = (steps + [scale] * N_STEPS)[:N_STEPS]
+    return np.array(sorted(steps), np.float32)
+
+
+def _peak(values):
+    return max(float(np.max(np.abs(values))), 1e-30)
+
+
+def _draw_schedule(row, data):
+    kw = data.draw(row.kwargs, label="kwargs")
+    return kw, row.build(kw)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
+@SETTINGS
+@given(data=st.data())
+def test_curve_is_finite_bounded_monotone_and_holds_its_end(row, data):
+    kw, sched = _draw_schedule(row, data)
+    steps = data.draw(steps_for(row, kw), label="steps")
+    values = np.asarray(_jit_apply(sched, steps), np.float64)
+    assert np.all(np.isfinite(values)), values
+    peak = _peak(values)
+    if row.bounds:
+        lo, hi = row.bounds(kw)
+        peak = max(peak, abs(lo), abs(hi))
+    # float32 rounding, relative to the largest value the schedule can take
+    # (PolynomialDecay(1e-7, ..., end_learning_rate=1.0) computes its first
+    # value as 1.0 - 0.9999999, within 1e-7 of 1.0, but not of 1e-7).
+    tol = 1e-6 * peak + 1e-30
+    if row.bounds:
+        assert np.all(values >= lo - 1e-6 * abs(lo) - tol), (lo, values.min())
+        assert np.all(values <= hi + 1e-6 * abs(hi) + tol), (hi, values.max())
+    for first, last, sign in (row.monotone(kw) or []) if row.monotone else []:
+        inside = (steps >= first) & ((steps <= last) if last is not None else True)
+        diffs = np.diff(values[inside]) * sign
+        assert np.all(diffs >= -tol), (first, last, sign, values[inside])
+    if row.end and row.end(kw) is not None:
+        end = np.float32(np.ceil(row.end(kw)))
+        held = values[steps >= end]
+        assert np.all(held == values[np.argmax(steps >= end)]), held
+    if not row.noisy:
+        negative = data.draw(
+            steps_for(row, kw, negative=True, huge_negative=True), label="negative steps"
+        )
+        assert np.all(np.isfinite(np.asarray(_jit_apply(sched, negative))))
+
+
+CONTINUOUS = [row for row in ROWS if row.continuous_at]
+
+
+@pytest.mark.parametrize("row", CONTINUOUS, ids=[row.id for row in CONTINUOUS])
+@SETTINGS
+@given(data=st.data())
+def test_curve_is_continuous_at_the_documented_points(row, data):
+    # |v(p - d) - v(p)| <= slope * d for shrinking d: no jump at the end of
+    # warmup (the line reaches warmup_target there) or at the end of a decay.
+    kw = data.draw(row.kwargs, label="kwargs")
+    points = row.continuous_at(kw)
+    if not points:
+        return
+    with jax.enable_x64(True):  # resolve small d at large p
+        sched = row.build(kw)
+        for point, slope, span in points:
+            d = np.array([1e-2, 1e-3, 1e-4]) * span
+            values = np.asarray(sched(jnp.asarray(np.concatenate([[point], point - d]))))
+            at, left = values[0], values[1:]
+            bound = slope * d * (1 + 1e-6) + 1e-12 * _peak(values)
+            assert np.all(np.abs(left - at) <= bound), (point, at, left, bound)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
+@SETTINGS
+@given(data=st.data())
+def test_scalar_array_and_jitted_calls_agree(row, data):
+    kw, sched = _draw_schedule(row, data)
+    # Not far before step 0: there LinearCosineDecay's phase n * step / k is
+    # beyond float32 resolution, and different programs round it differently
+    # (the value stays finite; see the README's Numerics).
+    steps = data.draw(steps_for(row, kw, negative=True), label="steps")
+    ints = np.clip(np.round(steps), -(2**31) + 128, 2**31 - 128).astype(np.int32)
+    for batch in (steps, ints):
+        array = np.asarray(sched(batch))
+        assert array.dtype == jax.dtypes.canonicalize_dtype(float)
+        assert np.all(np.isfinite(array)) or row.noisy
+        jitted = np.asarray(_jit_apply(sched, batch))
+        scalars = np.stack([sched(s) for s in batch[::4]])
+        # The same numbers; different XLA programs round differently
+        # (vectorized transcendental functions, fused ops, division as a
+        # multiplication by the reciprocal). Each is within the precision
+        # tests' 1e-6 of the exact value, so two differ by at most twice that
+        # (times |log(value / value at 0)| for the exponential family, where
+        # an error in the exponent is an error in the value).
+        v0 = max(abs(float(sched(0))), 1e-30)
+        growth = np.abs(np.log(np.maximum(np.abs(array), 1e-30) / v0))
+        peak = max([_peak(array), *map(abs, row.bounds(kw) if row.bounds else ())])
+        tol = 2e-6 * np.abs(array) * (1 + growth) + 2e-7 * peak
+        tol = tol + 2 * row.float32_atol(kw, batch)
+        np.testing.assert_array_less(np.abs(jitted - array), tol + 1e-30)
+        tol = np.broadcast_to(tol, array.shape)
+        np.testing.assert_array_less(np.abs(scalars - array[::4]), tol[::4] + 1e-30)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
+@SETTINGS
+@given(data=st.data())
+def test_json_round_trip_gives_the_same_values(row, data):
+    kw, sched = _draw_schedule(row, data)
+    text = json.dumps(jaxsched.serialize(sched))
+    again = jaxsched.deserialize(json.loads(text))
+    assert type(again) is type(sched)
+    assert json.dumps(jaxsched.serialize(again)) == text
+    steps = data.draw(steps_for(row, kw, negative=True), label="steps")
+    np.testing.assert_array_equal(_jit_apply(again, steps), _jit_apply(sched, steps))
