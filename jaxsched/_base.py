@@ -215,19 +215,10 @@ def _is_concrete(value: Any) -> bool:
     return True
 
 
-def _shown(value: Any) -> str:
-    """A value as the user would have typed it: arrays as (nested) lists."""
-    if isinstance(value, (np.ndarray, np.generic)) or (
-        isinstance(value, jax.Array) and _is_concrete(value) and not _is_key(value)
-    ):
-        return repr(np.asarray(value).tolist())
-    return repr(value)
-
-
 def _fail(obj: Any, arg: str, requirement: str, value: Any, exc=ValueError):
     raise exc(
         f"{type(obj).__name__}: argument `{arg}` {requirement}. "
-        f"Received: {arg}={_shown(value)}"
+        f"Received: {arg}={value!r}"
     )
 
 
@@ -464,18 +455,25 @@ def _host_step(step: Any) -> Any:
 
     JAX arrays and tracers pass through. Python and NumPy integers that do
     not fit JAX's integer dtype (a Python int of 2**40 without x64) become
-    float64 NumPy values, which JAX takes as its default float.
+    float64 NumPy values, which JAX takes as its default float; float steps
+    beyond the default float's range saturate.
     """
     if isinstance(step, jax.Array):
         return step
     step = np.asarray(step)
+    canonical = jax.dtypes.canonicalize_dtype(step.dtype)
+    if canonical == step.dtype:
+        return step
     if jnp.issubdtype(step.dtype, np.integer):
-        canonical = jax.dtypes.canonicalize_dtype(step.dtype)
-        if canonical != step.dtype:
-            info = np.iinfo(canonical)
-            if np.all((step >= info.min) & (step <= info.max)):
-                return step.astype(canonical)
-            return step.astype(np.float64)
+        info = np.iinfo(canonical)
+        if np.all((step >= info.min) & (step <= info.max)):
+            return step.astype(canonical)
+        return step.astype(np.float64)
+    if step.dtype.kind == "f":
+        # A finite float64 step beyond float32 (1e300 without x64) saturates
+        # at float32's largest value instead of overflowing to inf.
+        big = np.finfo(canonical).max
+        return np.where(np.isinf(step), step, np.clip(step, -big, big)).astype(canonical)
     return step
 
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 import pathlib
 import re
 import sys
+import textwrap
 import types
 
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 
 
 def _python_blocks():
-    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    # Blocks inside list items are indented: dedent them.
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    return [textwrap.dedent(b) for b in blocks]
 
 
 def test_readme_python_blocks_run(monkeypatch):
