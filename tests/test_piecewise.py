@@ -80,7 +80,7 @@ def test_integer_steps_of_every_type(dtype, boundaries, x64):
 def test_float_steps_compare_in_float():
     sched = jaxsched.PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1])
     got = sched(jnp.asarray([9.5, 10.0, 10.25, 20.0, 20.5], jnp.float32))
-    np.testing.assert_array_equal(got, np.float32([1.0, 1.0, 0.5, 0.5, 0.1]))
+    np.testing.assert_array_equal(got, np.asarray([1.0, 1.0, 0.5, 0.5, 0.1], got.dtype))
 
 
 def test_steps_beyond_int32(x64):
