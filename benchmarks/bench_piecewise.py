@@ -1,7 +1,9 @@
 """PiecewiseConstantDecay compile time against the number of boundaries.
 
-jaxsched looks the segment up with one broadcast compare (up to 32
-boundaries) or one ``jnp.searchsorted``: the traced program has a fixed size.
+jaxsched finds the segment with one broadcast compare (up to 32 boundaries)
+or one ``jnp.searchsorted``, and picks the value with a chain of at most 16
+selects (up to 15 boundaries) or one gather: the traced program has a bounded
+size.
 Keras 3 builds a Python loop of ``where``-like terms, one per boundary, and
 optax's ``piecewise_constant_schedule`` one multiply per boundary. For each
 count the script lowers and compiles ``jit(lambda steps: sched(steps))`` on

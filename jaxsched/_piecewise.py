@@ -23,6 +23,8 @@ from ._serialization import _register_builtin
 
 # Up to this many boundaries a broadcast compare beats a binary search.
 _COMPARE_ALL_MAX = 32
+# Up to this many values, the value is picked by a chain of selects.
+_SELECT_CHAIN_MAX = 16
 
 
 def _in_step_dtype(boundaries, dtype):
@@ -90,8 +92,9 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     optax's ``piecewise_constant_schedule``, which multiplies scales and
     switches at ``step >= boundary``.
 
-    The lookup is one ``jnp.searchsorted``: 10,000 boundaries compile as fast
-    as 10. Lists are stored as one NumPy array leaf each (``boundaries`` and
+    The traced program has a bounded size (a compare and a few selects for a
+    few boundaries, one ``jnp.searchsorted`` and a gather for many): 10,000
+    boundaries compile as fast as 10. Lists are stored as one NumPy array leaf each (``boundaries`` and
     ``values``), so a jitted function taking the schedule gets two arguments
     whatever the number of boundaries.
 
@@ -140,7 +143,14 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         out = _result_dtype(self.values)
         values = jnp.asarray(self.values).astype(out)
         index = _segment_index(self.boundaries, step)
-        if values.ndim == 1:
+        if values.ndim == 1 and values.shape[0] <= _SELECT_CHAIN_MAX:
+            # A few values: a chain of selects on the index, a bounded
+            # program (at most 16 selects) at optax's speed, where a gather
+            # costs about twice the whole schedule on CPU.
+            value = jnp.broadcast_to(values[0], index.shape)
+            for j in range(1, values.shape[0]):
+                value = jnp.where(index == j, values[j], value)
+        elif values.ndim == 1:
             value = values[index]
         else:
             # Values with leading batch axes: broadcast them against the steps.
