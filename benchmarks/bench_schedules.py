@@ -1,15 +1,17 @@
 """jaxsched against optax and Keras 3 (JAX backend), side by side in one run.
 
-For each schedule family, three measurements, each as the median of repeats:
+For each schedule family, three measurements, each the median over rounds in
+which jaxsched, optax and Keras run in turn (interleaved, so that the noisy
+machine's drift hits all three alike):
 
 * curve:  a jitted call on an array of 100,000 steps (a whole curve);
 * scan:   a jitted ``lax.scan`` of 10,000 steps evaluating the rate at each
           step, as an optimizer does inside a training loop;
 * eager:  one Python call on a Python int step (dispatch overhead).
 
-Reported as times and as ratios ours / optax and ours / Keras (below 1:
-jaxsched is faster). Keras' and optax's schedules are plain jnp code; jaxsched
-compiles each call. Run:
+Reported as times and as ratios ours / optax and ours / Keras, each the
+median of the per-round ratios (below 1: jaxsched is faster). Keras' and
+optax's schedules are plain jnp code; jaxsched compiles each call. Run:
 
     KERAS_BACKEND=jax python benchmarks/bench_schedules.py [--quick]
 """
@@ -75,22 +77,26 @@ def families():
     return rows
 
 
-def _median_time(fn, repeats, number=1):
-    fn()  # compile / warm up
-    times = []
-    for _ in range(repeats):
+def _timer(fn, number=1):
+    """A function that times `number` calls of `fn` (after one warm-up call)."""
+    jax.block_until_ready(fn())
+
+    def once():
         start = time.perf_counter()
         for _ in range(number):
             out = fn()
         jax.block_until_ready(out)
-        times.append((time.perf_counter() - start) / number)
-    return statistics.median(times)
+        return (time.perf_counter() - start) / number
+
+    return once
 
 
-def measure(schedule, quick, *, vmapped=False):
-    """`vmapped`: the schedule takes scalar steps only (Keras' CosineDecay
-    branches with ops.cond), so the curve maps it over the steps."""
-    repeats = 5 if quick else 15
+def timers(schedule, quick, *, vmapped=False):
+    """{"curve", "scan", "eager"}: timers of one schedule.
+
+    `vmapped`: the schedule takes scalar steps only (Keras' CosineDecay
+    branches with ops.cond), so the curve maps it over the steps.
+    """
     steps = jnp.arange(100_000, dtype=jnp.int32)
     curve = jax.jit(jax.vmap(schedule) if vmapped else (lambda t: schedule(t)))
 
@@ -102,32 +108,52 @@ def measure(schedule, quick, *, vmapped=False):
         return jax.lax.scan(body, jnp.float32(0), jnp.arange(10_000, dtype=jnp.int32))[0]
 
     return {
-        "curve": _median_time(lambda: curve(steps), repeats),
-        "scan": _median_time(scan, repeats),
-        "eager": _median_time(lambda: schedule(1234), repeats, number=20 if quick else 100),
+        "curve": _timer(lambda: curve(steps)),
+        "scan": _timer(scan),
+        "eager": _timer(lambda: schedule(1234), number=20 if quick else 100),
     }
+
+
+def interleaved(timers_by_library, rounds):
+    """Times every library's timer once per round, in turn, so that drift in
+    the machine's speed (frequency, other load) hits all of them alike.
+    Returns {library: [seconds per round]}."""
+    times = {lib: [] for lib in timers_by_library}
+    for _ in range(rounds):
+        for lib, timer in timers_by_library.items():
+            times[lib].append(timer())
+    return times
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
     args = parser.parse_args(argv)
+    rounds = 7 if args.quick else 31
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}, optax {optax.__version__}"
-          + (f", keras {keras.__version__}" if KS else ", no keras"))
+          + (f", keras {keras.__version__}" if KS else ", no keras")
+          + f"; medians of {rounds} interleaved rounds")
     header = f"{'schedule':<22}{'what':<7}{'jaxsched':>11}{'optax':>11}{'keras':>11}{'/optax':>8}{'/keras':>8}"
     print(header)
     print("-" * len(header))
     for name, ours, theirs_optax, theirs_keras in families():
-        m_ours = measure(ours, args.quick)
-        m_optax = measure(theirs_optax, args.quick) if theirs_optax else None
-        m_keras = measure(theirs_keras, args.quick, vmapped=True) if theirs_keras else None
+        libs = {"jaxsched": timers(ours, args.quick)}
+        if theirs_optax:
+            libs["optax"] = timers(theirs_optax, args.quick)
+        if theirs_keras:
+            libs["keras"] = timers(theirs_keras, args.quick, vmapped=True)
         for what in ("curve", "scan", "eager"):
-            t = m_ours[what]
-            o = m_optax[what] if m_optax else None
-            k = m_keras[what] if m_keras else None
-            cells = [f"{t * 1e6:>9.1f}us"]
-            cells += [f"{x * 1e6:>9.1f}us" if x else f"{'-':>11}" for x in (o, k)]
-            cells += [f"{t / x:>8.2f}" if x else f"{'-':>8}" for x in (o, k)]
+            times = interleaved({lib: t[what] for lib, t in libs.items()}, rounds)
+            cells = [
+                f"{statistics.median(times[lib]) * 1e6:>9.1f}us" if lib in times else f"{'-':>11}"
+                for lib in ("jaxsched", "optax", "keras")
+            ]
+            # The ratio is the median of per-round ratios: robust to drift.
+            cells += [
+                f"{statistics.median(a / b for a, b in zip(times['jaxsched'], times[lib])):>8.2f}"
+                if lib in times else f"{'-':>8}"
+                for lib in ("optax", "keras")
+            ]
             print(f"{name:<22}{what:<7}" + "".join(cells))
 
 
