@@ -77,9 +77,14 @@ def families():
     return rows
 
 
-def _timer(fn, number=1):
-    """A function that times `number` calls of `fn` (after one warm-up call)."""
+def _timer(fn, target_s=0.02):
+    """A function that times one call of `fn`, averaged over enough calls to
+    take about `target_s` (after a warm-up call that also sets that count)."""
+    jax.block_until_ready(fn())  # compile
+    start = time.perf_counter()
     jax.block_until_ready(fn())
+    single = time.perf_counter() - start
+    number = max(1, min(1000, round(target_s / max(single, 1e-7))))
 
     def once():
         start = time.perf_counter()
@@ -91,7 +96,7 @@ def _timer(fn, number=1):
     return once
 
 
-def timers(schedule, quick, *, vmapped=False):
+def timers(schedule, *, vmapped=False):
     """{"curve", "scan", "eager"}: timers of one schedule.
 
     `vmapped`: the schedule takes scalar steps only (Keras' CosineDecay
@@ -110,7 +115,7 @@ def timers(schedule, quick, *, vmapped=False):
     return {
         "curve": _timer(lambda: curve(steps)),
         "scan": _timer(scan),
-        "eager": _timer(lambda: schedule(1234), number=20 if quick else 100),
+        "eager": _timer(lambda: schedule(1234)),
     }
 
 
@@ -137,11 +142,11 @@ def main(argv=None):
     print(header)
     print("-" * len(header))
     for name, ours, theirs_optax, theirs_keras in families():
-        libs = {"jaxsched": timers(ours, args.quick)}
+        libs = {"jaxsched": timers(ours)}
         if theirs_optax:
-            libs["optax"] = timers(theirs_optax, args.quick)
+            libs["optax"] = timers(theirs_optax)
         if theirs_keras:
-            libs["keras"] = timers(theirs_keras, args.quick, vmapped=True)
+            libs["keras"] = timers(theirs_keras, vmapped=True)
         for what in ("curve", "scan", "eager"):
             times = interleaved({lib: t[what] for lib, t in libs.items()}, rounds)
             cells = [
