@@ -383,3 +383,14 @@ def test_training_loss_gradient_matches_central_differences(case):
         np.testing.assert_allclose(
             ad[k], g, rtol=1e-6, atol=1e-10, err_msg=f"d loss / d {k}"
         )
+
+
+def test_grad_of_a_whole_schedule_with_integer_leaves():
+    """Integer leaves (decay_steps=100) need allow_int=True, as in plain JAX;
+    the float leaves' gradients are the formula's."""
+    sched = jaxsched.ExponentialDecay(0.1, 100, 0.5)
+    g = jax.grad(lambda s: s(30), allow_int=True)(sched)
+    # lr = a * r ** (t / k): d/da = r ** (t / k), d/dr = a * (t / k) * r ** (t / k - 1)
+    np.testing.assert_allclose(g.initial_learning_rate, 0.5**0.3, rtol=1e-6)
+    np.testing.assert_allclose(g.decay_rate, 0.1 * 0.3 * 0.5 ** (0.3 - 1), rtol=1e-6)
+    assert g.decay_steps.dtype == jax.dtypes.float0
