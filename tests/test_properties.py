@@ -39,11 +39,15 @@ _jit_apply = jax.jit(lambda sched, step: sched(step))
 def _scale(row, kw):
     """A step scale covering the interesting part of the curve."""
     end = row.end(kw) if row.end else None
-    for key in ("decay_steps", "first_decay_steps"):
+    for key in ("decay_steps", "first_decay_steps", "total_decay_steps"):
         if end is None and key in kw:
-            end = kw[key] * 4
+            end = kw[key] * 4 + max(kw.get("offset", 0), 0)
     if end is None and "boundaries" in kw:
-        end = kw["boundaries"][-1]
+        end = kw["boundaries"][-1] + max(kw.get("offset", 0), 0)
+    if end is None and "warmup_steps" in kw:
+        end = kw["warmup_steps"] * 2
+    if end is None and "offset" in kw:
+        end = max(kw["offset"], 0) + 100
     return max(float(end or 100) * 1.5, 10.0)
 
 
