@@ -63,6 +63,9 @@ class Row:
     float32_atol: Callable[[dict, Any], Any] = lambda kw, steps: 0.0
     # Arguments annotated bool that also take None (read as False).
     accepts_none: tuple[str, ...] = ()
+    # Hypothesis examples per property test (None: the test's default), to
+    # keep the suite's time.
+    max_examples: int | None = None
 
     @property
     def id(self) -> str:
@@ -694,7 +697,7 @@ def _linear_warmup_continuous(kw):
     if w > 0:
         slope = abs(_inner_value(after, w) - kw["warmup_learning_rate"]) / w
         points.append((w, slope, w))
-    return points
+    return _resolved(points)
 
 
 def _poly_warmup_bounds(kw):
@@ -719,7 +722,7 @@ def _poly_warmup_continuous(kw):
         # d/ds target * (s / w) ** p, largest on [0.99 w, w].
         slope = abs(_inner_value(after, w)) * p / w * max(1.0, 0.99 ** (p - 1))
         points.append((w, slope, w))
-    return points
+    return _resolved(points)
 
 
 def _power_atol(kw, steps):
@@ -828,6 +831,7 @@ ROWS += [
         bounds=_exp_offset_bounds,
         monotone=_exp_monotone,
         reference=_mg_reference("ExponentialDecayWithOffset"),
+        max_examples=10,
         float32_atol=_offset_atol("ExponentialDecayWithOffset"),
         accepts_none=("staircase",),
     ),
@@ -839,6 +843,7 @@ ROWS += [
         bounds=lambda kw: (min(kw["values"]), max(kw["values"])),
         end=_piecewise_offset_end,
         reference=_mg_reference("PiecewiseConstantDecayWithOffset"),
+        max_examples=10,
         float32_atol=_offset_atol("PiecewiseConstantDecayWithOffset"),
     ),
     Row(
@@ -855,6 +860,7 @@ ROWS += [
             kw["decay_steps"], _o(kw)),
         continuous_at=lambda kw: _shifted(_poly_continuous(kw), kw),
         reference=_mg_reference("PolynomialDecayWithOffset"),
+        max_examples=10,
         float32_atol=_offset_atol("PolynomialDecayWithOffset"),
     ),
     Row(
@@ -871,6 +877,7 @@ ROWS += [
         end=_cosine_offset_end,
         continuous_at=lambda kw: _shifted(_cosine_continuous(kw), kw),
         reference=_mg_reference("CosineDecayWithOffset"),
+        max_examples=10,
         float32_atol=_offset_atol("CosineDecayWithOffset"),
     ),
     Row(
@@ -886,6 +893,7 @@ ROWS += [
         end=_warmup_end,
         continuous_at=_linear_warmup_continuous,
         reference=_mg_reference("LinearWarmup"),
+        max_examples=10,
     ),
     Row(
         jaxsched.PolynomialWarmUp,
@@ -900,6 +908,7 @@ ROWS += [
         end=_warmup_end,
         continuous_at=_poly_warmup_continuous,
         reference=_mg_reference("PolynomialWarmUp"),
+        max_examples=10,
     ),
     Row(
         jaxsched.DirectPowerDecay,
@@ -909,6 +918,7 @@ ROWS += [
         bounds=_direct_power_bounds,
         monotone=lambda kw: [(0, None, -1 if kw.get("power", 1.0) <= 0 else 1)],
         reference=_mg_reference("DirectPowerDecay"),
+        max_examples=10,
         negative="hold",  # steps below 1 count as 1
         float32_atol=_power_atol,
     ),
@@ -926,6 +936,7 @@ ROWS += [
         else None,
         continuous_at=_power_linear_continuous,
         reference=_mg_reference("PowerAndLinearDecay"),
+        max_examples=10,
         float32_atol=_offset_atol("PowerAndLinearDecay", _power_atol),
     ),
     Row(
@@ -937,6 +948,7 @@ ROWS += [
         bounds=lambda kw: (0.0, kw.get("pre_offset_learning_rate", 1.0e6)),
         monotone=_power_offset_monotone,
         reference=_mg_reference("PowerDecayWithOffset"),
+        max_examples=10,
         float32_atol=_offset_atol("PowerDecayWithOffset", _power_atol),
     ),
     Row(
@@ -948,6 +960,7 @@ ROWS += [
         end=lambda kw: _step_after(kw["boundaries"][-1], _o(kw)),
         continuous_at=_step_cosine_continuous,
         reference=_mg_reference("StepCosineDecayWithOffset"),
+        max_examples=10,
         float32_atol=_offset_atol("StepCosineDecayWithOffset"),
     ),
 ]

@@ -30,6 +30,21 @@ SETTINGS = settings(
     max_examples=25,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+
+def per_row_examples(test):
+    """The hypothesis test, with the row's ``max_examples`` (default 25)."""
+
+    def run(row):
+        examples = row.max_examples or SETTINGS.max_examples
+        inner = given(data=st.data())(lambda data: test(row, data))
+        settings(SETTINGS, max_examples=examples)(inner)()
+
+    run.__name__ = test.__name__
+    run.__doc__ = test.__doc__
+    return run
+
+
 N_STEPS = 24  # a fixed shape: one compilation per class and static options
 INT32_MAX = 2**31 - 1
 
@@ -84,8 +99,7 @@ def _draw_schedule(row, data):
 
 
 @pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
-@SETTINGS
-@given(data=st.data())
+@per_row_examples
 def test_curve_is_finite_bounded_monotone_and_holds_its_end(row, data):
     kw, sched = _draw_schedule(row, data)
     steps = data.draw(steps_for(row, kw), label="steps")
@@ -121,8 +135,7 @@ CONTINUOUS = [row for row in ROWS if row.continuous_at]
 
 
 @pytest.mark.parametrize("row", CONTINUOUS, ids=[row.id for row in CONTINUOUS])
-@SETTINGS
-@given(data=st.data())
+@per_row_examples
 def test_curve_is_continuous_at_the_documented_points(row, data):
     # |v(p - d) - v(p)| <= slope * d for shrinking d: no jump at the end of
     # warmup (the line reaches warmup_target there) or at the end of a decay.
@@ -144,8 +157,7 @@ def test_curve_is_continuous_at_the_documented_points(row, data):
 
 
 @pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
-@SETTINGS
-@given(data=st.data())
+@per_row_examples
 def test_scalar_array_and_jitted_calls_agree(row, data):
     kw, sched = _draw_schedule(row, data)
     # Not far before step 0: there LinearCosineDecay's phase n * step / k is
@@ -177,8 +189,7 @@ def test_scalar_array_and_jitted_calls_agree(row, data):
 
 
 @pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
-@SETTINGS
-@given(data=st.data())
+@per_row_examples
 def test_json_round_trip_gives_the_same_values(row, data):
     kw, sched = _draw_schedule(row, data)
     text = json.dumps(jaxsched.serialize(sched))
