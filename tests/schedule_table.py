@@ -881,6 +881,36 @@ ROWS += [
         float32_atol=_offset_atol("CosineDecayWithOffset"),
     ),
     Row(
+        jaxsched.LinearWarmup,
+        example=dict(after_warmup_lr_sched=Inner("PolynomialDecay", dict(
+            initial_learning_rate=0.1, decay_steps=100, end_learning_rate=0.01)),
+                     warmup_steps=10, warmup_learning_rate=0.0),
+        kwargs=_warmup_kwargs(polynomial=False),
+        numbers=("after_warmup_lr_sched", "warmup_steps", "warmup_learning_rate"),
+        nonnegative=("warmup_steps",),
+        bounds=_linear_warmup_bounds,
+        monotone=_linear_warmup_monotone,
+        end=_warmup_end,
+        continuous_at=_linear_warmup_continuous,
+        reference=_mg_reference("LinearWarmup"),
+        max_examples=10,
+    ),
+    Row(
+        jaxsched.PolynomialWarmUp,
+        example=dict(after_warmup_lr_sched=Inner("CosineDecay", dict(
+            initial_learning_rate=0.1, decay_steps=100, alpha=0.1)),
+                     warmup_steps=10, power=2.0),
+        kwargs=_warmup_kwargs(polynomial=True),
+        numbers=("after_warmup_lr_sched", "warmup_steps", "power"),
+        nonnegative=("warmup_steps",),
+        bounds=_poly_warmup_bounds,
+        monotone=_poly_warmup_monotone,
+        end=_warmup_end,
+        continuous_at=_poly_warmup_continuous,
+        reference=_mg_reference("PolynomialWarmUp"),
+        max_examples=10,
+    ),
+    Row(
         jaxsched.DirectPowerDecay,
         example=dict(initial_learning_rate=0.1, power=-0.5),
         kwargs=st.fixed_dictionaries(dict(initial_learning_rate=rates, power=powers)),
@@ -932,41 +962,6 @@ ROWS += [
         reference=_mg_reference("StepCosineDecayWithOffset"),
         max_examples=10,
         float32_atol=_offset_atol("StepCosineDecayWithOffset"),
-    ),
-]
-
-# The warmup wrappers' rows, kept out of ROWS for the suite's time budget
-# (about 20 s on 2 cores); they pass the generic tests.
-WARMUP_ROWS = [
-    Row(
-        jaxsched.LinearWarmup,
-        example=dict(after_warmup_lr_sched=Inner("PolynomialDecay", dict(
-            initial_learning_rate=0.1, decay_steps=100, end_learning_rate=0.01)),
-                     warmup_steps=10, warmup_learning_rate=0.0),
-        kwargs=_warmup_kwargs(polynomial=False),
-        numbers=("after_warmup_lr_sched", "warmup_steps", "warmup_learning_rate"),
-        nonnegative=("warmup_steps",),
-        bounds=_linear_warmup_bounds,
-        monotone=_linear_warmup_monotone,
-        end=_warmup_end,
-        continuous_at=_linear_warmup_continuous,
-        reference=_mg_reference("LinearWarmup"),
-        max_examples=10,
-    ),
-    Row(
-        jaxsched.PolynomialWarmUp,
-        example=dict(after_warmup_lr_sched=Inner("CosineDecay", dict(
-            initial_learning_rate=0.1, decay_steps=100, alpha=0.1)),
-                     warmup_steps=10, power=2.0),
-        kwargs=_warmup_kwargs(polynomial=True),
-        numbers=("after_warmup_lr_sched", "warmup_steps", "power"),
-        nonnegative=("warmup_steps",),
-        bounds=_poly_warmup_bounds,
-        monotone=_poly_warmup_monotone,
-        end=_warmup_end,
-        continuous_at=_poly_warmup_continuous,
-        reference=_mg_reference("PolynomialWarmUp"),
-        max_examples=10,
     ),
 ]
 
