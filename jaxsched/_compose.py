@@ -54,7 +54,15 @@ def _shift(step: ArrayLike, offset: ArrayLike, hold: bool = False) -> Any:
     """
     if not isinstance(step, jax.Array) and not isinstance(offset, jax.Array):
         s, o = np.asarray(step), np.asarray(offset)
-        if s.dtype.kind in "iu" and o.dtype.kind in "iu":
+        ints = s.dtype.kind in "iu" and o.dtype.kind in "iu"
+        if ints:
+            # Exact in int64 unless a uint64 step is above int64 (it would
+            # wrap around to a negative step) or the difference overflows.
+            approx = s.astype(np.float64) - o.astype(np.float64)
+            ints = bool(np.all(np.abs(approx) < 2.0**63 - 2**11)) and all(
+                a.dtype != np.uint64 or np.all(a <= np.iinfo(np.int64).max)
+                for a in (s, o))
+        if ints:
             d = s.astype(np.int64) - o.astype(np.int64)
             itype = jax.dtypes.canonicalize_dtype(np.int64)
             info = np.iinfo(itype)

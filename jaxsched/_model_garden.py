@@ -30,6 +30,7 @@ from ._base import (
     static_field,
 )
 from ._compose import _check_increasing, _shift
+from ._cosine import _wrap
 from ._serialization import _register_builtin
 
 
@@ -160,6 +161,8 @@ class PowerAndLinearDecay(LearningRateSchedule):
         rate = _power_rate(lr, s, power)
         span = total * fraction
         linear = jnp.minimum(1, (total - s) / _safe_divisor(span))
+        # Finite, so that an infinite step gives 0 (rate 0 times -inf is NaN).
+        linear = jnp.maximum(linear, -jnp.finfo(dtype).max)
         decayed = jnp.maximum(0, rate * linear)
         return _clip_finite(jnp.where(span > 0, decayed, rate), out).astype(out)
 
@@ -209,7 +212,9 @@ class PowerDecayWithOffset(LearningRateSchedule):
             dtype, self.initial_learning_rate, self.power, self.pre_offset_learning_rate
         )
         s = _as_float_step(_shift(step, self.offset), dtype)
-        rate = jnp.minimum(jnp.where(s > 0, _power_rate(lr, s, power), pre), pre)
+        # A NaN step is NaN (not the pre-offset rate: `s > 0` is False for it).
+        before = jnp.where(jnp.isnan(s), s, pre)
+        rate = jnp.minimum(jnp.where(s > 0, _power_rate(lr, s, power), before), pre)
         return _clip_finite(rate, out).astype(out)
 
 
@@ -299,6 +304,14 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
         j = jnp.minimum(i + 1, n - 1)  # == i in the last segment: hold values[-1]
         start = jnp.where(i == 0, 0, _take(b, i))
         length = _take(b, j) - _take(b, i)
-        remaining = (start + length - s) / _safe_divisor(length)
+        # Before the offset the first cosine is extrapolated: the step folded
+        # into one half period (as CosineDecay does), so that the phase keeps
+        # float precision far before it and stays finite at -3e38.
+        s = jnp.where(i == 0, _wrap(s, _safe_divisor(length)), s)
+        # The last segment (length 0) holds values[-1]: remaining 0, not
+        # (b[-1] - s) / 1, whose sine is NaN at steps near float32's max.
+        # (A NaN step stays NaN.)
+        held = jnp.where(jnp.isnan(s), s, 0)
+        remaining = jnp.where(i == j, held, (start + length - s) / _safe_divisor(length))
         v_i, v_j = _take(values, i), _take(values, j)
         return ((v_i - v_j) * _half_cosine(remaining) + v_j).astype(out)

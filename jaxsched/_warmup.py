@@ -25,6 +25,7 @@ from ._base import (
     _compute_dtype,
     _result_dtype,
     _safe_divisor,
+    _saturate,
     static_field,
 )
 from ._compose import _check_schedule
@@ -120,7 +121,9 @@ class LinearWarmup(_Warmup):
         (init,) = _cast(dtype, self.warmup_learning_rate)
         fraction = jnp.where(w > 0, s / _safe_divisor(w), 1)
         warm = init + fraction * (target - init)
-        return jnp.where(s < w, warm, value).astype(out)
+        # The line extrapolated far before step 0 can leave a half-precision
+        # range: hold its largest finite value, as the other schedules do.
+        return _saturate(jnp.where(s < w, warm, value), out).astype(out)
 
 
 @_register_builtin

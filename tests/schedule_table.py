@@ -13,6 +13,9 @@ The property-based, step-type, precision and hostile-input tests iterate over
 * ``reference``: an independent float64 evaluation (``tests/reference.py``);
 * ``negative``: what negative steps give, ``"extrapolate"`` (the reference
   formula, as Keras) or ``"hold"`` (the step-0 value).
+
+The TF Model Garden classes' references are the transcriptions of
+``tests/reference_model_garden.py``; a nested schedule is an ``Inner``.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from fractions import Fraction
 from typing import Any, Callable
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from hypothesis import strategies as st
 
 import jaxsched
 import reference as ref
+from reference_model_garden import MG
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,13 +61,57 @@ class Row:
     # (kw, steps) -> an absolute error float32 cannot avoid at those steps
     # (ill-conditioned formulas).
     float32_atol: Callable[[dict, Any], Any] = lambda kw, steps: 0.0
+    # Arguments annotated bool that also take None (read as False).
+    accepts_none: tuple[str, ...] = ()
+    # Hypothesis examples per property test (None: the test's default), to
+    # keep the suite's time.
+    max_examples: int | None = None
 
     @property
     def id(self) -> str:
         return self.cls.__name__
 
     def build(self, kw: dict[str, Any]) -> jaxsched.LearningRateSchedule:
-        return self.cls(**kw)
+        return self.cls(**{k: v.build() if isinstance(v, Inner) else v
+                           for k, v in kw.items()})
+
+
+@dataclasses.dataclass(frozen=True)
+class Inner:
+    """A schedule inside a config (the warmups' ``after_warmup_lr_sched``):
+    ``Row.build`` makes it a jaxsched schedule, the references evaluate it
+    with ``reference_model_garden.MG[name]``."""
+
+    name: str
+    kw: dict
+
+    def build(self) -> jaxsched.LearningRateSchedule:
+        return getattr(jaxsched, self.name)(**self.kw)
+
+    def reference(self, step: float) -> float:
+        return MG[self.name](float(step), **self.kw)
+
+
+def rates_in(kw, dtype):
+    """(kw with its rates as `dtype` arrays, kw with the rounded rates as
+    Python floats). The rates set the result dtype: ``values`` or
+    ``initial_learning_rate`` (and ``warmup_target``), or those of a
+    warmup's inner schedule (or its constant rate)."""
+    kw, rounded = dict(kw), dict(kw)
+    rate = "values" if "values" in kw else "initial_learning_rate"
+    for arg in (rate, "warmup_target"):
+        if arg in kw:
+            kw[arg] = jnp.asarray(kw[arg], dtype)
+            rounded[arg] = np.asarray(kw[arg], np.float64).tolist()
+    after = kw.get("after_warmup_lr_sched")
+    if isinstance(after, Inner):
+        inner, inner_rounded = rates_in(after.kw, dtype)
+        kw["after_warmup_lr_sched"] = Inner(after.name, inner)
+        rounded["after_warmup_lr_sched"] = Inner(after.name, inner_rounded)
+    elif after is not None:
+        kw["after_warmup_lr_sched"] = jnp.asarray(after, dtype)
+        rounded["after_warmup_lr_sched"] = float(kw["after_warmup_lr_sched"])
+    return kw, rounded
 
 
 # Strategies of hyperparameters: wide, but within what a config can mean.
@@ -397,6 +446,522 @@ ROWS = [
         nonnegative=("initial_variance",),
         noisy=True,
         float32_atol=_phase_atol,
+    ),
+]
+
+
+# --------------------------------------------------------------------------
+# TF Model Garden. Offsets as in its configs (integers), and fractional ones.
+
+offsets = st.one_of(st.integers(-1000, 10**5),
+                    st.floats(-1000.0, 1e5).map(lambda x: round(x, 2)))
+F64_MAX = float(np.finfo(np.float64).max)
+
+
+def _top():
+    """The largest finite value of the default float (where powers saturate)."""
+    return float(np.finfo(jax.dtypes.canonicalize_dtype(float)).max)
+
+
+def _mg_reference(name):
+    """(steps, kw) -> Model Garden's float64 values (nested ``Inner``s too)."""
+    fn = MG[name]
+
+    def reference(steps, kw):
+        kw = {k: v.reference if isinstance(v, Inner) else v for k, v in kw.items()}
+        steps = np.asarray(steps, np.float64)
+        out = [fn(float(t), **kw) for t in steps.reshape(-1)]
+        return np.asarray(out, np.float64).reshape(steps.shape)
+
+    return reference
+
+
+def _step_after(x, *terms):
+    """A step from which ``x + sum(terms)`` is passed also as float32 computes
+    it: the sum for integers, one step more for fractions (rounding)."""
+    total = x + sum(terms)
+    if all(isinstance(t, int) for t in (x, *terms)):
+        return total
+    return math.floor(total) + 2
+
+
+def _with_offset(strategy):
+    @st.composite
+    def kwargs(draw):
+        kw = draw(strategy)
+        kw["offset"] = draw(offsets)
+        if draw(st.booleans()):
+            kw["hold_before_offset"] = True
+        return kw
+
+    return kwargs()
+
+
+def _o(kw):
+    return kw.get("offset", 0)
+
+
+def _resolved(points):
+    """The continuity points float64 resolves: a piece shorter than 1e-3 of
+    its end step (1e-6 steps after an offset of 32) ends at a step rounded by
+    more than the test's 1e-12 of the value (the slope is 1 / length)."""
+    return [(p, slope, span) for p, slope, span in points
+            if span >= 1e-3 * max(1.0, abs(p))]
+
+
+def _shifted(points, kw):
+    """Continuity points of the base, shifted by the offset."""
+    return _resolved([(p + _o(kw), *rest) for p, *rest in points])
+
+
+def _shifted_segments(segments, kw):
+    """Monotone segments of the base, shifted by the offset."""
+    if segments is None:
+        return None
+    o = _o(kw)
+    return [(a + o, None if b is None else b + o, sign) for a, b, sign in segments]
+
+
+def _offset_atol(name, other=None):
+    """A fractional offset float32 cannot hold: a traced (jitted) call
+    subtracts float32(offset), an eager one the exact offset (on the host, in
+    float64). The step the base formula sees differs by up to
+    |offset - float32(offset)| plus one rounding of the difference; the
+    values differ by what the reference changes over that (at a staircase
+    or boundary step, the whole jump)."""
+    fn = MG[name]
+
+    def reference(steps, kw):
+        out = []
+        for t in steps.reshape(-1).tolist():
+            try:
+                out.append(fn(t, **kw))
+            except OverflowError:  # the float64 reference; float32 saturates
+                out.append(math.inf)
+        return np.asarray(out, np.float64).reshape(steps.shape)
+
+    def atol(kw, steps):
+        extra = other(kw, steps) if other else 0.0
+        o = _o(kw)
+        err = abs(o - float(np.float32(o)))
+        if err == 0:
+            return extra
+        s = np.asarray(steps, np.float64)
+        # Where float32's spacing at the step is well above the offset, both
+        # differences round to the step itself.
+        near = np.spacing(np.abs(s).astype(np.float32)) <= 4 * abs(o)
+        s = s[near]
+        d = err + np.spacing(np.abs(s - o).astype(np.float32)).astype(np.float64)
+        at = reference(s, kw)
+        with np.errstate(invalid="ignore"):  # inf - inf
+            change = np.maximum(np.abs(reference(s + d, kw) - at),
+                                np.abs(reference(s - d, kw) - at))
+        change = np.where(np.isfinite(change), change, 0.0)  # saturated: equal
+        out = np.zeros(near.shape)
+        out[near] = 2 * change
+        return extra + out
+
+    return atol
+
+
+def _exp_offset_bounds(kw):
+    lr, rate, k = kw["initial_learning_rate"], kw["decay_rate"], kw["decay_steps"]
+    if rate > 1:
+        return 0.0, _top()
+    # Before the offset the formula is extrapolated: above lr (one decay step
+    # more with staircase, whose exponent is floored).
+    back = 0.0
+    if not kw.get("hold_before_offset", False):
+        back = max(_o(kw), 0) / k + (1 if kw.get("staircase") else 0)
+    return 0.0, min(lr * math.exp(min(700.0, -back * math.log(rate))), _top())
+
+
+def _piecewise_offset_end(kw):
+    # After the last shifted boundary, as float64 and as float32 compute it.
+    last, o = kw["boundaries"][-1], _o(kw)
+    as_f32 = float(np.float32(np.float32(last) + np.float32(o)))
+    return max(math.floor(last + o), math.floor(as_f32)) + 1
+
+
+def _poly_offset_bounds(kw):
+    lo, hi = _poly_bounds(kw)
+    if kw.get("hold_before_offset", False) or _o(kw) <= 0:
+        return lo, hi
+    # Step 0 extrapolates furthest: (lr - end) * (1 + offset / k) ** power + end.
+    lr, end = kw["initial_learning_rate"], kw.get("end_learning_rate", 0.0001)
+    v0 = (lr - end) * (1 + _o(kw) / kw["decay_steps"]) ** kw.get("power", 1.0) + end
+    return min(lo, v0), max(hi, v0)
+
+
+def _poly_offset_monotone(kw):
+    if kw.get("cycle", False):
+        return None  # (the extrapolated first cycle is monotone; later ones restart)
+    return _poly_monotone(kw)  # the extrapolation continues the same curve
+
+
+def _cosine_offset_bounds(kw):
+    lo, hi = _cosine_bounds(kw)
+    w = kw.get("warmup_steps", 0) if "warmup_target" in kw else 0
+    if w > 0 and _o(kw) > 0 and not kw.get("hold_before_offset", False):
+        # The warmup line continued back to step 0.
+        lr = kw["initial_learning_rate"]
+        v0 = lr - _o(kw) / w * (kw["warmup_target"] - lr)
+        lo, hi = min(lo, v0), max(hi, v0)
+    return lo, hi
+
+
+def _cosine_offset_end(kw):
+    w = kw.get("warmup_steps", 0) if "warmup_target" in kw else 0
+    return _step_after(kw["decay_steps"], w, _o(kw))
+
+
+@st.composite
+def _inner(draw):
+    """What a warmup wraps: a constant rate or a Keras-named schedule."""
+    kind = draw(st.sampled_from(["constant", "PolynomialDecay", "PiecewiseConstantDecay",
+                                 "CosineDecay"]))
+    if kind == "constant":
+        return draw(rates)
+    strategy = {"PolynomialDecay": _poly_kwargs(),
+                "PiecewiseConstantDecay": _piecewise_kwargs(),
+                "CosineDecay": _cosine_kwargs()}[kind]
+    return Inner(kind, draw(strategy))
+
+
+def _inner_value(after, step):
+    return after.reference(step) if isinstance(after, Inner) else float(after)
+
+
+def _inner_row(after):
+    return _BY_NAME[after.name] if isinstance(after, Inner) else None
+
+
+def _inner_bounds(after):
+    row = _inner_row(after)
+    return row.bounds(after.kw) if row else (float(after), float(after))
+
+
+def _inner_end(after):
+    row = _inner_row(after)
+    return row.end(after.kw) if row and row.end else (0 if row is None else None)
+
+
+def _inner_after(after, w, what):
+    """The inner schedule's monotone segments (None: no promise) or continuity
+    points, past the warmup's end w."""
+    row = _inner_row(after)
+    if row is None:  # a constant
+        return []
+    fn = getattr(row, what)
+    items = fn(after.kw) if fn else None
+    if what == "monotone":
+        if items is None:
+            return None
+        return [(max(a, w), b, sign) for a, b, sign in items if b is None or b >= w]
+    return [(p, slope, span) for p, slope, span in items or []
+            if p - 1e-2 * span > w]
+
+
+@st.composite
+def _warmup_kwargs(draw, polynomial):
+    kw = dict(after_warmup_lr_sched=draw(_inner()),
+              warmup_steps=draw(st.one_of(st.integers(0, 10**5), from_zero(1e5))))
+    if polynomial:
+        kw["power"] = draw(from_zero(5.0))
+    else:
+        kw["warmup_learning_rate"] = draw(from_zero(10.0))
+    return kw
+
+
+def _warmup_end(kw):
+    end = _inner_end(kw["after_warmup_lr_sched"])
+    return None if end is None else max(end, kw["warmup_steps"])
+
+
+def _linear_warmup_bounds(kw):
+    lo, hi = _inner_bounds(kw["after_warmup_lr_sched"])
+    init = kw["warmup_learning_rate"]
+    return min(lo, init), max(hi, init)
+
+
+def _linear_warmup_monotone(kw):
+    after, w = kw["after_warmup_lr_sched"], kw["warmup_steps"]
+    later = _inner_after(after, w, "monotone")
+    sign = 1 if _inner_value(after, w) >= kw["warmup_learning_rate"] else -1
+    return None if later is None else [(0, w, sign), *later]
+
+
+def _linear_warmup_continuous(kw):
+    after, w = kw["after_warmup_lr_sched"], kw["warmup_steps"]
+    points = _inner_after(after, w, "continuous_at")
+    if w > 0:
+        slope = abs(_inner_value(after, w) - kw["warmup_learning_rate"]) / w
+        points.append((w, slope, w))
+    return _resolved(points)
+
+
+def _poly_warmup_bounds(kw):
+    lo, hi = _inner_bounds(kw["after_warmup_lr_sched"])
+    w, p = kw["warmup_steps"], kw.get("power", 1.0)
+    if 0 < w < 1:  # the step is clamped to 1 > w: target / w ** power
+        hi = max(hi, hi * (1 / w) ** p)
+    return min(lo, 0.0), hi
+
+
+def _poly_warmup_monotone(kw):
+    after, w = kw["after_warmup_lr_sched"], kw["warmup_steps"]
+    later = _inner_after(after, w, "monotone")
+    warm = [(0, w, 1)] if w >= 1 else []  # from target / w ** p (w < 1) down to target
+    return None if later is None else [*warm, *later]
+
+
+def _poly_warmup_continuous(kw):
+    after, w, p = kw["after_warmup_lr_sched"], kw["warmup_steps"], kw.get("power", 1.0)
+    points = _inner_after(after, w, "continuous_at")
+    if w * 0.99 >= 1:  # left of w the step is not clamped
+        # d/ds target * (s / w) ** p, largest on [0.99 w, w].
+        slope = abs(_inner_value(after, w)) * p / w * max(1.0, 0.99 ** (p - 1))
+        points.append((w, slope, w))
+    return _resolved(points)
+
+
+def _power_atol(kw, steps):
+    """lr * s ** power in float32: pow is exp(power * log(s)), whose argument
+    carries an absolute error of a few |power * log(s)| * 2**-24, relative in
+    the value (2e-6 of it at s = 2**24 for power = -1)."""
+    s = np.maximum(np.abs(np.asarray(steps, np.float64) - _o(kw)), 1.0)
+    value = np.abs(kw["initial_learning_rate"]) * s ** kw.get("power", 1.0)
+    value = np.minimum(value, _top())
+    return value * abs(kw.get("power", 1.0)) * np.log(s) * 2.0**-22
+
+
+# (No tiny nonzero powers: float32 flushes them to zero, and jaxsched rejects them.)
+powers = st.floats(-2.0, 1.0).map(lambda x: 0.0 if abs(x) < 1e-6 else x)
+
+
+def _direct_power_bounds(kw):
+    lr = kw["initial_learning_rate"]
+    return (0.0, lr) if kw.get("power", 1.0) <= 0 else (lr, _top())
+
+
+@st.composite
+def _power_linear_kwargs(draw):
+    return dict(
+        initial_learning_rate=draw(rates),
+        total_decay_steps=draw(st.one_of(st.integers(0, 10**6), from_zero(1e6))),
+        power=draw(powers),
+        linear_decay_fraction=draw(fractions),
+        offset=draw(offsets),
+    )
+
+
+def _span(kw):
+    return kw["total_decay_steps"] * kw.get("linear_decay_fraction", 0.1)
+
+
+def _power_linear_bounds(kw):
+    lr, p, total = kw["initial_learning_rate"], kw.get("power", 1.0), kw["total_decay_steps"]
+    if p <= 0:
+        return 0.0, lr
+    # The linear factor is at most 1 and 0 from total on.
+    return 0.0, (min(lr * max(total, 1.0) ** p, _top()) if _span(kw) > 0 else _top())
+
+
+def _power_linear_continuous(kw):
+    span = _span(kw)
+    if span <= 0:
+        return []
+    lr, p, total = kw["initial_learning_rate"], kw.get("power", 1.0), kw["total_decay_steps"]
+    # The line reaches 0 at total: |v(total - d)| = rate(total - d) * d / span.
+    rate = lr * max(0.99 * total if p <= 0 else total, 1.0) ** p
+    return _resolved([(total + _o(kw), rate / span, span)])
+
+
+@st.composite
+def _power_offset_kwargs(draw):
+    return dict(
+        initial_learning_rate=draw(rates),
+        power=draw(powers),
+        offset=draw(offsets),
+        pre_offset_learning_rate=draw(rates),
+    )
+
+
+def _power_offset_monotone(kw):
+    if kw.get("power", 1.0) <= 0:
+        return [(0, None, -1)]
+    # The constant phase, then up from initial_learning_rate (<= the cap).
+    return [(_step_after(_o(kw)), None, 1)]
+
+
+@st.composite
+def _step_cosine_kwargs(draw):
+    n = draw(st.integers(1, 5))
+    bounds = sorted(draw(st.sets(st.integers(0, 10**6), min_size=n, max_size=n)))
+    if draw(st.booleans()):
+        bounds[0] = 0  # Model Garden's configs
+    bounds = sorted(set(bounds))
+    values = draw(st.lists(rates, min_size=len(bounds), max_size=len(bounds)))
+    return dict(boundaries=bounds, values=values, offset=draw(offsets))
+
+
+def _step_cosine_continuous(kw):
+    # Segment i - 1 ends on values[i] at boundaries[i], flat (a half cosine),
+    # except segment 0 when boundaries[0] != 0 (it starts at step 0).
+    b, v = kw["boundaries"], kw["values"]
+    points = []
+    for i in range(1, len(b)):
+        if i == 1 and b[0] != 0:
+            continue
+        length = b[i] - b[i - 1]
+        points.append((b[i] + _o(kw), math.pi / 2 * abs(v[i - 1] - v[i]) / length, length))
+    return _resolved(points)
+
+
+_BY_NAME = {row.id: row for row in ROWS}
+
+ROWS += [
+    Row(
+        jaxsched.ExponentialDecayWithOffset,
+        example=dict(initial_learning_rate=0.1, decay_steps=100, decay_rate=0.5,
+                     offset=10),
+        kwargs=_with_offset(_decay_kwargs(st.floats(0.01, 2.0))),
+        numbers=("initial_learning_rate", "decay_steps", "decay_rate", "offset"),
+        positive=("decay_steps", "decay_rate"),
+        bounds=_exp_offset_bounds,
+        monotone=_exp_monotone,
+        reference=_mg_reference("ExponentialDecayWithOffset"),
+        max_examples=10,
+        float32_atol=_offset_atol("ExponentialDecayWithOffset"),
+        accepts_none=("staircase",),
+    ),
+    Row(
+        jaxsched.PiecewiseConstantDecayWithOffset,
+        example=dict(boundaries=[10, 20], values=[1.0, 0.5, 0.1], offset=15),
+        kwargs=_with_offset(_piecewise_kwargs()),
+        numbers=("offset",),
+        bounds=lambda kw: (min(kw["values"]), max(kw["values"])),
+        end=_piecewise_offset_end,
+        reference=_mg_reference("PiecewiseConstantDecayWithOffset"),
+        max_examples=10,
+        float32_atol=_offset_atol("PiecewiseConstantDecayWithOffset"),
+    ),
+    Row(
+        jaxsched.PolynomialDecayWithOffset,
+        example=dict(initial_learning_rate=0.1, decay_steps=100, offset=10),
+        kwargs=_with_offset(_poly_kwargs()),
+        numbers=("initial_learning_rate", "decay_steps", "end_learning_rate", "power",
+                 "offset"),
+        positive=("decay_steps",),
+        nonnegative=("power",),
+        bounds=_poly_offset_bounds,
+        monotone=_poly_offset_monotone,
+        end=lambda kw: None if kw.get("cycle", False) else _step_after(
+            kw["decay_steps"], _o(kw)),
+        continuous_at=lambda kw: _shifted(_poly_continuous(kw), kw),
+        reference=_mg_reference("PolynomialDecayWithOffset"),
+        max_examples=10,
+        float32_atol=_offset_atol("PolynomialDecayWithOffset"),
+    ),
+    Row(
+        jaxsched.CosineDecayWithOffset,
+        example=dict(initial_learning_rate=0.0, decay_steps=100, warmup_target=0.1,
+                     warmup_steps=10, offset=10),
+        kwargs=_with_offset(_cosine_kwargs()),
+        numbers=("initial_learning_rate", "decay_steps", "alpha", "warmup_target",
+                 "warmup_steps", "offset"),
+        positive=("decay_steps",),
+        nonnegative=("warmup_steps",),
+        bounds=_cosine_offset_bounds,
+        monotone=lambda kw: _shifted_segments(_cosine_monotone(kw), kw),
+        end=_cosine_offset_end,
+        continuous_at=lambda kw: _shifted(_cosine_continuous(kw), kw),
+        reference=_mg_reference("CosineDecayWithOffset"),
+        max_examples=10,
+        float32_atol=_offset_atol("CosineDecayWithOffset"),
+    ),
+    Row(
+        jaxsched.LinearWarmup,
+        example=dict(after_warmup_lr_sched=Inner("PolynomialDecay", dict(
+            initial_learning_rate=0.1, decay_steps=100, end_learning_rate=0.01)),
+                     warmup_steps=10, warmup_learning_rate=0.0),
+        kwargs=_warmup_kwargs(polynomial=False),
+        numbers=("after_warmup_lr_sched", "warmup_steps", "warmup_learning_rate"),
+        nonnegative=("warmup_steps",),
+        bounds=_linear_warmup_bounds,
+        monotone=_linear_warmup_monotone,
+        end=_warmup_end,
+        continuous_at=_linear_warmup_continuous,
+        reference=_mg_reference("LinearWarmup"),
+        max_examples=10,
+    ),
+    Row(
+        jaxsched.PolynomialWarmUp,
+        example=dict(after_warmup_lr_sched=Inner("CosineDecay", dict(
+            initial_learning_rate=0.1, decay_steps=100, alpha=0.1)),
+                     warmup_steps=10, power=2.0),
+        kwargs=_warmup_kwargs(polynomial=True),
+        numbers=("after_warmup_lr_sched", "warmup_steps", "power"),
+        nonnegative=("warmup_steps",),
+        bounds=_poly_warmup_bounds,
+        monotone=_poly_warmup_monotone,
+        end=_warmup_end,
+        continuous_at=_poly_warmup_continuous,
+        reference=_mg_reference("PolynomialWarmUp"),
+        max_examples=10,
+    ),
+    Row(
+        jaxsched.DirectPowerDecay,
+        example=dict(initial_learning_rate=0.1, power=-0.5),
+        kwargs=st.fixed_dictionaries(dict(initial_learning_rate=rates, power=powers)),
+        numbers=("initial_learning_rate", "power"),
+        bounds=_direct_power_bounds,
+        monotone=lambda kw: [(0, None, -1 if kw.get("power", 1.0) <= 0 else 1)],
+        reference=_mg_reference("DirectPowerDecay"),
+        max_examples=10,
+        negative="hold",  # steps below 1 count as 1
+        float32_atol=_power_atol,
+    ),
+    Row(
+        jaxsched.PowerAndLinearDecay,
+        example=dict(initial_learning_rate=1.0, total_decay_steps=100, power=-0.5,
+                     linear_decay_fraction=0.5, offset=10),
+        kwargs=_power_linear_kwargs(),
+        numbers=("initial_learning_rate", "total_decay_steps", "power",
+                 "linear_decay_fraction", "offset"),
+        nonnegative=("total_decay_steps", "linear_decay_fraction"),
+        bounds=_power_linear_bounds,
+        monotone=lambda kw: [(0, None, -1)] if kw.get("power", 1.0) <= 0 else None,
+        end=lambda kw: _step_after(kw["total_decay_steps"], _o(kw)) if _span(kw) > 0
+        else None,
+        continuous_at=_power_linear_continuous,
+        reference=_mg_reference("PowerAndLinearDecay"),
+        max_examples=10,
+        float32_atol=_offset_atol("PowerAndLinearDecay", _power_atol),
+    ),
+    Row(
+        jaxsched.PowerDecayWithOffset,
+        example=dict(initial_learning_rate=0.1, power=-0.5, offset=10,
+                     pre_offset_learning_rate=0.05),
+        kwargs=_power_offset_kwargs(),
+        numbers=("initial_learning_rate", "power", "offset", "pre_offset_learning_rate"),
+        bounds=lambda kw: (0.0, kw.get("pre_offset_learning_rate", 1.0e6)),
+        monotone=_power_offset_monotone,
+        reference=_mg_reference("PowerDecayWithOffset"),
+        max_examples=10,
+        float32_atol=_offset_atol("PowerDecayWithOffset", _power_atol),
+    ),
+    Row(
+        jaxsched.StepCosineDecayWithOffset,
+        example=dict(boundaries=[0, 10, 25, 40], values=[1.0, 0.5, 0.2, 0.05], offset=7),
+        kwargs=_step_cosine_kwargs(),
+        numbers=("offset",),
+        bounds=lambda kw: (min(kw["values"]), max(kw["values"])),
+        end=lambda kw: _step_after(kw["boundaries"][-1], _o(kw)),
+        continuous_at=_step_cosine_continuous,
+        reference=_mg_reference("StepCosineDecayWithOffset"),
+        max_examples=10,
+        float32_atol=_offset_atol("StepCosineDecayWithOffset"),
     ),
 ]
 

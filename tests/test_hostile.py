@@ -51,10 +51,10 @@ def _cases():
     for row in ROWS:
         cls = row.cls
 
-        def case(arg, value, exc, cls=cls, base=row.example):
-            kw = {**base, arg: value}
-            name = f"{cls.__name__}-{arg}={value!r:.20}"
-            return pytest.param(lambda: cls(**kw), exc, arg, value, id=name)
+        def case(arg, value, exc, row=row):
+            kw = {**row.example, arg: value}
+            name = f"{row.id}-{arg}={value!r:.20}"
+            return pytest.param(lambda: row.build(kw), exc, arg, value, id=name)
 
         for arg in row.numbers:
             for value, exc in GENERIC_BAD:
@@ -70,6 +70,8 @@ def _cases():
         for name, p in inspect.signature(cls).parameters.items():
             if p.annotation in ("bool", bool):
                 for value in ("yes", "False", 1, None, np.array([True])):
+                    if value is None and name in row.accepts_none:
+                        continue
                     yield case(name, value, TypeError)
             if name == "name":
                 for value in (3, b"name", ["a"]):

@@ -29,7 +29,7 @@ import pytest
 import jaxsched
 import reference as ref
 from jaxsched._cosine import _restart
-from schedule_table import ROWS, restarts_reference
+from schedule_table import ROWS, Inner, rates_in, restarts_reference
 
 # Extra configs per class (each row's example is always tested): long and
 # short decays, fractional decay_steps, staircase, warmup, every t_mul kind.
@@ -126,6 +126,8 @@ def _rounded_to_float32(kw):
     the same inputs."""
 
     def f32(v):
+        if isinstance(v, Inner):
+            return Inner(v.name, _rounded_to_float32(v.kw))
         if isinstance(v, (list, tuple)):
             return [f32(x) for x in v]
         if isinstance(v, float):
@@ -218,14 +220,7 @@ def test_float64_matches_the_float64_reference(row, kw, hyper):
 def test_half_precision_rates_give_results_of_their_dtype(row, dtype):
     # The reference is evaluated at the rates rounded to the dtype; the
     # result must then be within one unit in the last place of the dtype.
-    kw = dict(row.example)
-    rate = "values" if "values" in kw else "initial_learning_rate"
-    kw[rate] = jnp.asarray(kw[rate], dtype)
-    rounded = dict(kw)
-    rounded[rate] = np.asarray(kw[rate], np.float64).tolist()
-    if "warmup_target" in kw:
-        kw["warmup_target"] = jnp.asarray(kw["warmup_target"], dtype)
-        rounded["warmup_target"] = float(kw["warmup_target"])
+    kw, rounded = rates_in(row.example, dtype)
     sched = row.build(kw)
     steps = np.arange(0, 200)
     for got in (sched(steps), jax.jit(lambda s, t: s(t))(sched, steps)):

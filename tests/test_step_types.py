@@ -13,7 +13,7 @@ import pytest
 
 import jaxsched
 import reference as ref
-from schedule_table import ROW_IDS, ROWS
+from schedule_table import ROW_IDS, ROWS, rates_in
 
 F32_MAX = float(np.finfo(np.float32).max)
 # Python-number hyperparameters give JAX's default float (float64 under x64).
@@ -276,10 +276,7 @@ HUGE_NEGATIVE = {
 @pytest.mark.parametrize("name", list(HUGE_NEGATIVE))
 @pytest.mark.parametrize("lr_dtype", [jnp.float32, jnp.float16, jnp.bfloat16])
 def test_huge_negative_steps_are_finite(row, name, lr_dtype):
-    kw = dict(row.example)
-    for arg in ("initial_learning_rate", "values"):
-        if arg in kw:
-            kw[arg] = jnp.asarray(kw[arg], lr_dtype)
+    kw, _ = rates_in(row.example, lr_dtype)
     got = row.build(kw)(HUGE_NEGATIVE[name])
     assert got.dtype == lr_dtype
     assert bool(jnp.isfinite(got)), got
