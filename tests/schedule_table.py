@@ -573,7 +573,14 @@ def _exp_offset_bounds(kw):
     back = 0.0
     if not kw.get("hold_before_offset", False):
         back = max(_o(kw), 0) / k + (1 if kw.get("staircase") else 0)
-    return 0.0, min(lr * math.exp(min(700.0, -back * math.log(rate))), _top())
+    # float32 evaluates rate ** (-back) with an error of a few units of
+    # 2**-24 in the exponent's value, that is relative to the result's log.
+    log_growth = -back * math.log(rate)
+    slack = 1 + 4 * 2.0**-24 * (1 + log_growth)
+    if lr <= 0:
+        return 0.0, 0.0
+    log_hi = math.log(lr) + log_growth + math.log(slack)
+    return 0.0, _top() if log_hi >= math.log(_top()) else math.exp(log_hi)
 
 
 def _piecewise_offset_end(kw):
@@ -604,9 +611,12 @@ def _cosine_offset_bounds(kw):
     w = kw.get("warmup_steps", 0) if "warmup_target" in kw else 0
     if w > 0 and _o(kw) > 0 and not kw.get("hold_before_offset", False):
         # The warmup line continued back to step 0.
-        lr = kw["initial_learning_rate"]
-        v0 = lr - _o(kw) / w * (kw["warmup_target"] - lr)
-        lo, hi = min(lo, v0), max(hi, v0)
+        # Through the float32 rates too: their rounding (2**-24 of the rate)
+        # grows by offset / warmup_steps along the extrapolated line.
+        for f in (float, lambda x: float(np.float32(x))):
+            lr, target = f(kw["initial_learning_rate"]), f(kw["warmup_target"])
+            v0 = lr - f(_o(kw)) / f(w) * (target - lr)
+            lo, hi = min(lo, v0), max(hi, v0)
     return lo, hi
 
 
