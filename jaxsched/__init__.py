@@ -7,9 +7,12 @@ one-argument ``optax.Schedule``::
     opt = optax.adamw(learning_rate=sched)
 """
 
-from ._base import LearningRateSchedule as LearningRateSchedule
-from ._base import check as check
-from ._base import static_field as static_field
+from ._config import deserialize as deserialize
+from ._config import register_serializable as register_serializable
+from ._config import serialize as serialize
+from ._core import LearningRateSchedule as LearningRateSchedule
+from ._core import check as check
+from ._core import static_field as static_field
 from ._compose import JoinSchedules as JoinSchedules
 from ._compose import WithOffset as WithOffset
 from ._cosine import CosineDecay as CosineDecay
@@ -31,9 +34,6 @@ from ._offset import (
 from ._offset import PolynomialDecayWithOffset as PolynomialDecayWithOffset
 from ._piecewise import PiecewiseConstantDecay as PiecewiseConstantDecay
 from ._polynomial import PolynomialDecay as PolynomialDecay
-from ._serialization import deserialize as deserialize
-from ._serialization import register_serializable as register_serializable
-from ._serialization import serialize as serialize
 from ._warmup import LinearWarmup as LinearWarmup
 from ._warmup import PolynomialWarmUp as PolynomialWarmUp
 from ._sweep import stack as stack

@@ -10,29 +10,11 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from ._base import (
-    LearningRateSchedule,
-    _compiled_call,
-    _as_float_step,
-    _cast,
-    _check,
-    _compute_dtype,
-    _fail,
-    _floor_div,
-    _half_cosine,
-    _is_concrete,
-    _is_key,
-    _result_dtype,
-    _safe_divisor,
-    _safe_pow,
-    _saturate,
-    static_field,
-)
-from ._serialization import _register_builtin
+from . import _numerics as nx
+from ._checks import check, fail
+from ._core import LearningRateSchedule, static_field
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class CosineDecay(LearningRateSchedule):
     """Cosine decay with optional linear warmup (Keras' ``CosineDecay``).
 
@@ -86,40 +68,22 @@ class CosineDecay(LearningRateSchedule):
 
     def __post_init__(self):
         super().__post_init__()
-        _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
-        _check(self, "warmup_steps", lambda v: v >= 0, "must be >= 0")
+        check(self, "decay_steps", lambda v: v > 0, "must be > 0")
+        check(self, "warmup_steps", lambda v: v >= 0, "must be >= 0")
 
-    @_compiled_call
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        out = _result_dtype(self.initial_learning_rate)
-        dtype = _compute_dtype(out)
-        lr, k, alpha = _cast(dtype, self.initial_learning_rate, self.decay_steps, self.alpha)
-        s = _as_float_step(step, dtype)
+    def _rate(self, s: jax.Array, dtype) -> jax.Array:
+        lr, k, alpha = nx.cast(dtype, self.initial_learning_rate, self.decay_steps,
+                               self.alpha)
         if self.warmup_target is None:
             s = jnp.minimum(s, k)
-            decayed = alpha + (1 - alpha) * _half_cosine((k - _wrap(s, k)) / k)
-            return _saturate(lr * decayed, out).astype(out)
-        target, w = _cast(dtype, self.warmup_target, self.warmup_steps)
+            return lr * (alpha + (1 - alpha) * nx.half_cosine((k - nx.wrap(s, k)) / k))
+        target, w = nx.cast(dtype, self.warmup_target, self.warmup_steps)
         s = jnp.minimum(s, k + w)
-        warm = lr + (target - lr) * (s / _safe_divisor(w))
-        decayed = alpha + (1 - alpha) * _half_cosine((k + w - _wrap(s, k)) / k)
+        warm = lr + (target - lr) * (s / nx.safe_divisor(w))
+        # (The decay branch meets a negative step only without warmup.)
+        decayed = alpha + (1 - alpha) * nx.half_cosine((k + w - nx.wrap(s, k)) / k)
         warming = (s < w) & (w > 0)  # no warmup line to extrapolate when w == 0
-        return _saturate(jnp.where(warming, warm, target * decayed), out).astype(out)
-
-
-def _wrap(s: jax.Array, k: jax.Array) -> jax.Array:
-    """A negative step mapped into [0, k], where cos(pi * s / k) is the same.
-
-    Before step 0 the cosine is extrapolated (Keras' formula). The cosine is
-    even with period 2 * k, so ``-s`` reduced modulo ``2 * k`` (fmod is
-    exact), then reflected into [0, k] (exact too), gives the same value with
-    the phase at float precision, where ``(k - s) / k`` for s = -10**6,
-    k = 7 has lost every digit of it. The decay branch meets a negative step
-    only without warmup.
-    """
-    m = jnp.fmod(-s, 2 * k)
-    m = jnp.where(m > k, 2 * k - m, m)
-    return jnp.where(s < 0, m, s)
+        return jnp.where(warming, warm, target * decayed)
 
 
 def _geometric_sum(
@@ -163,8 +127,6 @@ def _geometric_sum(
     )
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class CosineDecayRestarts(LearningRateSchedule):
     """Cosine decay with warm restarts, SGDR (Keras' ``CosineDecayRestarts``).
 
@@ -210,30 +172,26 @@ class CosineDecayRestarts(LearningRateSchedule):
 
     def __post_init__(self):
         super().__post_init__()
-        _check(self, "first_decay_steps", lambda v: v > 0, "must be > 0")
-        _check(self, "t_mul", lambda v: v > 0, "must be > 0")
-        _check(self, "m_mul", lambda v: v >= 0, "must be >= 0")
+        check(self, "first_decay_steps", lambda v: v > 0, "must be > 0")
+        check(self, "t_mul", lambda v: v > 0, "must be > 0")
+        check(self, "m_mul", lambda v: v >= 0, "must be >= 0")
 
-    @_compiled_call
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        out = _result_dtype(self.initial_learning_rate)
-        dtype = _compute_dtype(out)
-        lr, k, t, m, alpha = _cast(
+    def _rate(self, s: jax.Array, dtype) -> jax.Array:
+        lr, k, t, m, alpha = nx.cast(
             dtype, self.initial_learning_rate, self.first_decay_steps,
             self.t_mul, self.m_mul, self.alpha,
         )
-        s = _as_float_step(step, dtype)
         i, start, period, past_end = _restart(s, k, t)
         remaining = jnp.clip((start + period - s) / period, 0, 1)
-        scale = _saturate(_safe_pow(m, i), dtype)  # m_mul > 1: m ** i overflows
-        decayed = alpha + (1 - alpha) * scale * _half_cosine(remaining)
-        return _saturate(lr * jnp.where(past_end, alpha, decayed), out).astype(out)
+        scale = nx.saturate(nx.safe_pow(m, i), dtype)  # m_mul > 1: m ** i overflows
+        decayed = alpha + (1 - alpha) * scale * nx.half_cosine(remaining)
+        return lr * jnp.where(past_end, alpha, decayed)
 
 
 def _restart(s, k, t):
     """(restart index, period start, period length, past the t_mul<1 horizon)."""
     # t_mul == 1: periods of k steps.
-    i_uniform = _floor_div(s, k)
+    i_uniform = nx.floor_div(s, k)
     # t_mul != 1: geometric periods. `t_g` keeps the branch not taken finite.
     geometric = t != 1
     t_g = jnp.where(geometric, t, 2 * jnp.ones_like(t))
@@ -255,7 +213,6 @@ def _restart(s, k, t):
     total = jnp.where(up, total + power, jnp.where(down, total - previous, total))
     power = jnp.where(up, power * t_g, jnp.where(down, previous, power))
     start_geometric = k * total
-    i = i_geometric
     i = jnp.where(geometric, i_geometric, i_uniform)
     # Uniform branch: k * i and k, written as the first-order expansions of
     # the geometric S_i and k * t ** i around t == 1. `d` is 0 there, so the
@@ -276,8 +233,6 @@ def _restart(s, k, t):
     return i, start_i, period, past_end
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class LinearCosineDecay(LearningRateSchedule):
     """Linear cosine decay (tf.keras' ``LinearCosineDecay``; Keras 3 dropped it).
 
@@ -319,19 +274,15 @@ class LinearCosineDecay(LearningRateSchedule):
 
     def __post_init__(self):
         super().__post_init__()
-        _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
+        check(self, "decay_steps", lambda v: v > 0, "must be > 0")
 
-    @_compiled_call
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        out = _result_dtype(self.initial_learning_rate)
-        dtype = _compute_dtype(out)
-        lr, k, n, alpha, beta = _cast(
+    def _rate(self, s: jax.Array, dtype) -> jax.Array:
+        lr, k, n, alpha, beta = nx.cast(
             dtype, self.initial_learning_rate, self.decay_steps,
             self.num_periods, self.alpha, self.beta,
         )
-        s = jnp.minimum(_as_float_step(step, dtype), k)
-        linear, cosine = _linear_cosine(s, k, n)
-        return _saturate(lr * ((alpha + linear) * cosine + beta), out).astype(out)
+        linear, cosine = _linear_cosine(jnp.minimum(s, k), k, n)
+        return lr * ((alpha + linear) * cosine + beta)
 
 
 def _linear_cosine(s, k, n):
@@ -351,7 +302,7 @@ def _noise_index(step: ArrayLike) -> jax.Array:
             # Without x64 only the low 32 bits can be folded in.
             step = (step.astype(np.int64) & 0xFFFFFFFF).astype(np.uint32)
         if step.dtype.kind == "f":  # 1e300 without x64: saturate, not inf
-            step = _as_float_step(step, jax.dtypes.canonicalize_dtype(step.dtype))
+            step = nx.clip_to_dtype(step, jax.dtypes.canonicalize_dtype(step.dtype))
         step = jnp.asarray(step)
     if jnp.issubdtype(step.dtype, np.integer):
         return step
@@ -388,8 +339,6 @@ def _default_key(seed: Any) -> jax.Array:
     return jax.random.key(0 if seed is None else seed)
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class NoisyLinearCosineDecay(LearningRateSchedule):
     """Linear cosine decay with Gaussian noise (tf.keras' ``NoisyLinearCosineDecay``).
 
@@ -444,43 +393,43 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
 
     def __post_init__(self):
         super().__post_init__()
-        _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
-        _check(self, "initial_variance", lambda v: v >= 0, "must be >= 0")
-        _check(self, "seed", lambda v: v % 1 == 0, "must be an integer")
+        check(self, "decay_steps", lambda v: v > 0, "must be > 0")
+        check(self, "initial_variance", lambda v: v >= 0, "must be >= 0")
+        check(self, "seed", lambda v: v % 1 == 0, "must be an integer")
         key = self.key
         if key is None:
             key = _default_key(self.seed)
         elif isinstance(key, (list, tuple, np.ndarray)) or (
-            isinstance(key, jax.Array) and not _is_key(key)
+            isinstance(key, jax.Array) and not nx.is_key(key)
         ):
             raw = jnp.asarray(key)
             if raw.shape[-1:] != (2,) or not jnp.issubdtype(raw.dtype, np.integer):
-                _fail(self, "key", "must be a PRNG key (jax.random.key)", key, TypeError)
+                fail(self, "key", "must be a PRNG key (jax.random.key)", key, TypeError)
             key = jax.random.wrap_key_data(raw.astype(jnp.uint32))
-        elif not _is_key(key):
-            _fail(self, "key", "must be a PRNG key (jax.random.key)", key, TypeError)
+        elif not nx.is_key(key):
+            fail(self, "key", "must be a PRNG key (jax.random.key)", key, TypeError)
         object.__setattr__(self, "key", key)
 
-    @_compiled_call
     def __call__(self, step: ArrayLike, key: jax.Array | None = None) -> jax.Array:
         """The learning rate at ``step``; ``key`` replaces the schedule's key."""
-        out = _result_dtype(self.initial_learning_rate)
-        dtype = _compute_dtype(out)
-        lr, k, var0, vdecay, n, alpha, beta = _cast(
+        return self._call(step, _noise_index(step), key)
+
+    def _rate(self, s: jax.Array, dtype, index: jax.Array, key) -> jax.Array:
+        lr, k, var0, vdecay, n, alpha, beta = nx.cast(
             dtype, self.initial_learning_rate, self.decay_steps,
             self.initial_variance, self.variance_decay, self.num_periods,
             self.alpha, self.beta,
         )
-        s = jnp.minimum(_as_float_step(step, dtype), k)
+        s = jnp.minimum(s, k)
         linear, cosine = _linear_cosine(s, k, n)
         # Before step 0 the variance holds its step-0 value (1 + step > 0).
         var = var0 / (1 + jnp.maximum(s, 0)) ** vdecay
-        std = jnp.where(var > 0, jnp.sqrt(_safe_divisor(var)), 0)  # finite grad at 0
+        std = jnp.where(var > 0, jnp.sqrt(nx.safe_divisor(var)), 0)  # finite grad at 0
         key = self.key if key is None else key
-        if not _is_key(key):
+        if not nx.is_key(key):
             key = jax.random.wrap_key_data(jnp.asarray(key).astype(jnp.uint32))
-        eps = std * _standard_normal(key, _noise_index(step), dtype)
-        return _saturate(lr * ((alpha + linear + eps) * cosine + beta), out).astype(out)
+        eps = std * _standard_normal(key, index, dtype)
+        return lr * ((alpha + linear + eps) * cosine + beta)
 
     def get_config(self) -> dict[str, Any]:
         """Keras' arguments, plus ``seed`` when set and ``key`` (as its uint32
@@ -489,8 +438,8 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
         if config.get("seed") is None:
             config.pop("seed", None)
         key = self.key
-        default = _default_key(self.seed if _is_concrete(self.seed) else 0)
-        if _is_concrete(key) and np.array_equal(
+        default = _default_key(self.seed if nx.is_concrete(self.seed) else 0)
+        if nx.is_concrete(key) and np.array_equal(
             np.asarray(jax.random.key_data(key)),
             np.asarray(jax.random.key_data(default)),
         ):

@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from ._base import (
-    LearningRateSchedule,
-    _compiled_call,
-    _as_float_step,
-    _cast,
-    _check,
-    _compute_dtype,
-    _floor_div,
-    _result_dtype,
-    _saturate,
-    static_field,
-)
-from ._serialization import _register_builtin
+from . import _numerics as nx
+from ._checks import check
+from ._core import LearningRateSchedule, static_field
 
 
-def _decay_progress(step, decay_steps, staircase, dtype):
-    """(step / decay_steps, floored when `staircase`) in `dtype`."""
-    (k,) = _cast(dtype, decay_steps)
-    s = _as_float_step(step, dtype)
-    return _floor_div(s, k) if staircase else s / k
+def _progress(s, decay_steps, staircase, dtype):
+    """step / decay_steps in `dtype`, floored (exactly) when `staircase`."""
+    k = nx.as_float(decay_steps, dtype)
+    return nx.floor_div(s, k) if staircase else s / k
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class ExponentialDecay(LearningRateSchedule):
     """Exponential decay of the learning rate (Keras' ``ExponentialDecay``).
 
@@ -68,21 +53,15 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __post_init__(self):
         super().__post_init__()
-        _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
-        _check(self, "decay_rate", lambda v: v > 0, "must be > 0")
+        check(self, "decay_steps", lambda v: v > 0, "must be > 0")
+        check(self, "decay_rate", lambda v: v > 0, "must be > 0")
 
-    @_compiled_call
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        out = _result_dtype(self.initial_learning_rate)
-        dtype = _compute_dtype(out)
-        lr, rate = _cast(dtype, self.initial_learning_rate, self.decay_rate)
-        p = _decay_progress(step, self.decay_steps, self.staircase, dtype)
-        factor = _saturate(rate**p, dtype)  # finite, so lr = 0 gives 0, not NaN
-        return _saturate(lr * factor, out).astype(out)
+    def _rate(self, step: jax.Array, dtype) -> jax.Array:
+        lr, rate = nx.cast(dtype, self.initial_learning_rate, self.decay_rate)
+        p = _progress(step, self.decay_steps, self.staircase, dtype)
+        return lr * nx.saturate(rate**p, dtype)  # finite: lr = 0 gives 0, not NaN
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class InverseTimeDecay(LearningRateSchedule):
     """Inverse-time decay of the learning rate (Keras' ``InverseTimeDecay``).
 
@@ -121,14 +100,10 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __post_init__(self):
         super().__post_init__()
-        _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
-        _check(self, "decay_rate", lambda v: v >= 0, "must be >= 0")
+        check(self, "decay_steps", lambda v: v > 0, "must be > 0")
+        check(self, "decay_rate", lambda v: v >= 0, "must be >= 0")
 
-    @_compiled_call
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        out = _result_dtype(self.initial_learning_rate)
-        dtype = _compute_dtype(out)
-        lr, rate = _cast(dtype, self.initial_learning_rate, self.decay_rate)
-        p = _decay_progress(step, self.decay_steps, self.staircase, dtype)
-        p = jnp.maximum(p, 0)  # no pole before step 0
-        return (lr / (1 + rate * p)).astype(out)
+    def _rate(self, step: jax.Array, dtype) -> jax.Array:
+        lr, rate = nx.cast(dtype, self.initial_learning_rate, self.decay_rate)
+        p = jnp.maximum(_progress(step, self.decay_steps, self.staircase, dtype), 0)
+        return lr / (1 + rate * p)  # (the maximum: no pole before step 0)

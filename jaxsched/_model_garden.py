@@ -9,56 +9,20 @@ from the last boundary on, where Model Garden divides by zero.
 
 from __future__ import annotations
 
-import dataclasses
-
 import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from ._base import (
-    LearningRateSchedule,
-    _compiled_call,
-    _as_float_step,
-    _cast,
-    _check,
-    _compute_dtype,
-    _fail,
-    _half_cosine,
-    _result_dtype,
-    _safe_divisor,
-    _to_vector,
-    static_field,
-)
-from ._compose import _check_increasing, _shift
-from ._cosine import _wrap
-from ._serialization import _register_builtin
-
-
-def _capped_power(base: jax.Array, power: jax.Array) -> jax.Array:
-    """base ** power for base >= 1, capped at the dtype's largest finite value.
-
-    Where the cap applies the power is not evaluated at all (its base is
-    replaced by 1), so no inf reaches the gradient.
-    """
-    big = jnp.finfo(base.dtype).max
-    over = power * jnp.log(base) > jnp.log(big)
-    safe = jnp.where(over, jnp.ones_like(base), base)
-    return jnp.where(over, big, safe**power)
-
-
-def _clip_finite(x: jax.Array, dtype) -> jax.Array:
-    """`x` clipped to the finite range of `dtype` (which may be narrower)."""
-    big = jnp.asarray(jnp.finfo(dtype).max, x.dtype)
-    return jnp.clip(x, -big, big)
+from . import _numerics as nx
+from ._checks import check, check_increasing, fail, to_vector
+from ._core import LearningRateSchedule, static_field
 
 
 def _power_rate(lr: jax.Array, s: jax.Array, power: jax.Array) -> jax.Array:
     """Model Garden's ``lr * max(s, 1) ** power``, finite."""
-    return _clip_finite(lr * _capped_power(jnp.maximum(s, 1), power), lr.dtype)
+    return nx.saturate(lr * nx.capped_power(jnp.maximum(s, 1), power), lr.dtype)
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class DirectPowerDecay(LearningRateSchedule):
     """Power of the step (TF Model Garden's ``DirectPowerDecay``).
 
@@ -89,17 +53,11 @@ class DirectPowerDecay(LearningRateSchedule):
     power: ArrayLike = 1.0
     name: str | None = static_field(default="DirectPowerDecay")
 
-    @_compiled_call
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        out = _result_dtype(self.initial_learning_rate)
-        dtype = _compute_dtype(out)
-        lr, power = _cast(dtype, self.initial_learning_rate, self.power)
-        s = _as_float_step(step, dtype)
-        return _clip_finite(_power_rate(lr, s, power), out).astype(out)
+    def _rate(self, s: jax.Array, dtype) -> jax.Array:
+        lr, power = nx.cast(dtype, self.initial_learning_rate, self.power)
+        return _power_rate(lr, s, power)
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class PowerAndLinearDecay(LearningRateSchedule):
     """Power decay, times a linear decay to 0 at the end (TF Model Garden).
 
@@ -145,30 +103,26 @@ class PowerAndLinearDecay(LearningRateSchedule):
 
     def __post_init__(self):
         super().__post_init__()
-        _check(self, "total_decay_steps", lambda v: v >= 0, "must be >= 0")
-        _check(self, "linear_decay_fraction", lambda v: (v >= 0) & (v <= 1),
+        check(self, "total_decay_steps", lambda v: v >= 0, "must be >= 0")
+        check(self, "linear_decay_fraction", lambda v: (v >= 0) & (v <= 1),
                "must be in [0, 1]")
 
-    @_compiled_call
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        out = _result_dtype(self.initial_learning_rate)
-        dtype = _compute_dtype(out)
-        lr, power, fraction = _cast(
-            dtype, self.initial_learning_rate, self.power, self.linear_decay_fraction
+    _shifted = True
+
+    def _rate(self, s: jax.Array, dtype) -> jax.Array:
+        lr, power, fraction, total = nx.cast(
+            dtype, self.initial_learning_rate, self.power, self.linear_decay_fraction,
+            self.total_decay_steps,
         )
-        total = _as_float_step(self.total_decay_steps, dtype)
-        s = _as_float_step(_shift(step, self.offset), dtype)
         rate = _power_rate(lr, s, power)
         span = total * fraction
-        linear = jnp.minimum(1, (total - s) / _safe_divisor(span))
+        linear = jnp.minimum(1, (total - s) / nx.safe_divisor(span))
         # Finite, so that an infinite step gives 0 (rate 0 times -inf is NaN).
         linear = jnp.maximum(linear, -jnp.finfo(dtype).max)
         decayed = jnp.maximum(0, rate * linear)
-        return _clip_finite(jnp.where(span > 0, decayed, rate), out).astype(out)
+        return jnp.where(span > 0, decayed, rate)
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class PowerDecayWithOffset(LearningRateSchedule):
     """Power decay from an offset on, capped (TF Model Garden).
 
@@ -204,30 +158,17 @@ class PowerDecayWithOffset(LearningRateSchedule):
     pre_offset_learning_rate: ArrayLike = 1.0e6
     name: str | None = static_field(default="PowerDecayWithOffset")
 
-    @_compiled_call
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        out = _result_dtype(self.initial_learning_rate)
-        dtype = _compute_dtype(out)
-        lr, power, pre = _cast(
+    _shifted = True
+
+    def _rate(self, s: jax.Array, dtype) -> jax.Array:
+        lr, power, pre = nx.cast(
             dtype, self.initial_learning_rate, self.power, self.pre_offset_learning_rate
         )
-        s = _as_float_step(_shift(step, self.offset), dtype)
         # A NaN step is NaN (not the pre-offset rate: `s > 0` is False for it).
         before = jnp.where(jnp.isnan(s), s, pre)
-        rate = jnp.minimum(jnp.where(s > 0, _power_rate(lr, s, power), before), pre)
-        return _clip_finite(rate, out).astype(out)
+        return jnp.minimum(jnp.where(s > 0, _power_rate(lr, s, power), before), pre)
 
 
-def _take(table: jax.Array, index: jax.Array) -> jax.Array:
-    """table[..., index], with leading batch axes of `table` broadcast."""
-    if table.ndim == 1:
-        return table[index]
-    onehot = index[..., None] == jnp.arange(table.shape[-1])
-    return jnp.sum(jnp.where(onehot, table, 0), axis=-1)
-
-
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class StepCosineDecayWithOffset(LearningRateSchedule):
     """Cosine decays from value to value between boundaries (TF Model Garden).
 
@@ -275,43 +216,38 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
     offset: ArrayLike = 0
     name: str | None = static_field(default="StepCosineDecayWithOffset")
 
+    _dtype_from = "values"
+    _shifted = True
+
     def __post_init__(self):
-        _to_vector(self, "boundaries")
-        _to_vector(self, "values")
+        to_vector(self, "boundaries")
+        to_vector(self, "values")
         super().__post_init__()
         nb, nv = self.boundaries.shape[-1], self.values.shape[-1]
         if nb != nv:
-            _fail(
+            fail(
                 self, "boundaries",
                 f"must have as many elements as `values` (Model Garden's "
                 f"convention): len(boundaries)={nb} must equal len(values)={nv}",
                 self.boundaries,
             )
-        _check_increasing(self, "boundaries")
+        check_increasing(self, "boundaries")
 
-    @_compiled_call
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        out = _result_dtype(self.values)
-        dtype = _compute_dtype(out)
-        values = _as_float_step(self.values, dtype)
-        b = _as_float_step(self.boundaries, dtype)
-        s = _as_float_step(_shift(step, self.offset), dtype)
+    def _rate(self, s: jax.Array, dtype) -> jax.Array:
+        values, b = nx.cast(dtype, self.values, self.boundaries)
         n = values.shape[-1]
-        if b.ndim == 1:
-            i = jnp.searchsorted(b[1:], s, side="right")
-        else:  # boundaries with leading batch axes, called without vmap
-            i = jnp.sum(s[..., None] >= b[..., 1:], axis=-1)
+        i = nx.count_below(b[..., 1:], s, strict=False)  # b[i] <= s < b[i + 1]
         j = jnp.minimum(i + 1, n - 1)  # == i in the last segment: hold values[-1]
-        start = jnp.where(i == 0, 0, _take(b, i))
-        length = _take(b, j) - _take(b, i)
+        start = jnp.where(i == 0, 0, nx.take(b, i))
+        length = nx.take(b, j) - nx.take(b, i)
         # Before the offset the first cosine is extrapolated: the step folded
         # into one half period (as CosineDecay does), so that the phase keeps
         # float precision far before it and stays finite at -3e38.
-        s = jnp.where(i == 0, _wrap(s, _safe_divisor(length)), s)
+        s = jnp.where(i == 0, nx.wrap(s, nx.safe_divisor(length)), s)
         # The last segment (length 0) holds values[-1]: remaining 0, not
         # (b[-1] - s) / 1, whose sine is NaN at steps near float32's max.
         # (A NaN step stays NaN.)
         held = jnp.where(jnp.isnan(s), s, 0)
-        remaining = jnp.where(i == j, held, (start + length - s) / _safe_divisor(length))
-        v_i, v_j = _take(values, i), _take(values, j)
-        return ((v_i - v_j) * _half_cosine(remaining) + v_j).astype(out)
+        remaining = jnp.where(i == j, held, (start + length - s) / nx.safe_divisor(length))
+        v_i, v_j = nx.take(values, i), nx.take(values, j)
+        return (v_i - v_j) * nx.half_cosine(remaining) + v_j

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ._base import LearningRateSchedule
+from ._core import LearningRateSchedule
 from ._model_garden import (
     DirectPowerDecay,
     PowerAndLinearDecay,

@@ -7,35 +7,27 @@ and config are the base's, evaluated at ``step - offset``.
 
 from __future__ import annotations
 
-import dataclasses
-
-import jax
-import jax.numpy as jnp
-import numpy as np
 from jax.typing import ArrayLike
 
-from ._base import _jit_safe, static_field
-from ._compose import _shift
+from ._core import LearningRateSchedule, static_field
 from ._cosine import CosineDecay
 from ._exponential import ExponentialDecay
 from ._piecewise import PiecewiseConstantDecay
 from ._polynomial import PolynomialDecay
-from ._serialization import _register_builtin
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
-class _Offset:
-    """The two fields and the call shared by the ``*WithOffset`` classes.
+class _Offset(LearningRateSchedule):
+    """The two fields shared by the ``*WithOffset`` classes; the base class'
+    call harness shifts the step (see ``_numerics.shift``).
 
-    Listed after the base class in the bases, so its fields come after the
+    Listed before the base class in the bases, so its fields come after the
     base's (Keras' signature, then ``offset``, then ``hold_before_offset``).
     """
 
     offset: ArrayLike = 0
     hold_before_offset: bool = static_field(default=False)
 
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        return super().__call__(_shift(step, self.offset, self.hold_before_offset))
+    _shifted = True
 
 
 _OFFSET_ARGS = """
@@ -48,8 +40,6 @@ _OFFSET_ARGS = """
             Garden)."""
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class ExponentialDecayWithOffset(_Offset, ExponentialDecay):
     __doc__ = f"""``ExponentialDecay`` shifted by ``offset`` steps (TF Model Garden).
 
@@ -86,8 +76,6 @@ class ExponentialDecayWithOffset(_Offset, ExponentialDecay):
         super().__post_init__()
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class PiecewiseConstantDecayWithOffset(_Offset, PiecewiseConstantDecay):
     __doc__ = f"""``PiecewiseConstantDecay`` shifted by ``offset`` steps (Model Garden).
 
@@ -97,10 +85,9 @@ class PiecewiseConstantDecayWithOffset(_Offset, PiecewiseConstantDecay):
                    values[i]   if boundaries[i-1] < step - offset <= boundaries[i]
                    values[-1]  if step - offset > boundaries[-1]
 
-    Keras' convention: a boundary step still gets the value before it. The
-    comparison is ``step <= boundaries[i] + offset``, made with the shifted
-    boundaries in the step's own integer dtype as ``PiecewiseConstantDecay``
-    does, so it is exact for integer steps of any size.
+    Keras' convention: a boundary step still gets the value before it.
+    Integer steps and offsets shift in integers, so the comparison is exact
+    for integer steps of any size.
 
     Args:
         boundaries: Strictly increasing steps, at least one.
@@ -120,29 +107,7 @@ class PiecewiseConstantDecayWithOffset(_Offset, PiecewiseConstantDecay):
 
     base_lr_class = PiecewiseConstantDecay
 
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        b, o = self.boundaries, self.offset
-        xp = np if isinstance(b, np.ndarray) and not isinstance(o, jax.Array) else jnp
-        o = xp.asarray(o)
-        shifted = b + o[..., None]
-        if self.hold_before_offset:
-            # Holding the value at `offset` counts every boundary below 0 as
-            # passed, whatever the step: move those below every step (int32's
-            # minimum is below every step the comparison can see).
-            dtype = shifted.dtype
-            low = -np.inf if xp.issubdtype(dtype, np.floating) else np.iinfo(np.int32).min
-            shifted = xp.where(b < 0, xp.asarray(low, dtype), shifted)
-        if xp is np:
-            shifted = _jit_safe(shifted)
-        base = object.__new__(PiecewiseConstantDecay)
-        for f in dataclasses.fields(PiecewiseConstantDecay):
-            object.__setattr__(base, f.name, getattr(self, f.name))
-        object.__setattr__(base, "boundaries", shifted)
-        return base(step)
 
-
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class PolynomialDecayWithOffset(_Offset, PolynomialDecay):
     __doc__ = f"""``PolynomialDecay`` shifted by ``offset`` steps (TF Model Garden).
 
@@ -180,8 +145,6 @@ class PolynomialDecayWithOffset(_Offset, PolynomialDecay):
     base_lr_class = PolynomialDecay
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class CosineDecayWithOffset(_Offset, CosineDecay):
     __doc__ = f"""``CosineDecay`` shifted by ``offset`` steps (TF Model Garden).
 

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from ._base import (
-    LearningRateSchedule,
-    _compiled_call,
-    _check,
-    _fail,
-    _result_dtype,
-    _to_vector,
-    static_field,
-)
-from ._serialization import _register_builtin
+from . import _numerics as nx
+from ._checks import check_increasing, fail, to_vector
+from ._core import LearningRateSchedule, static_field
 
 
 # Up to this many boundaries a broadcast compare beats a binary search.
@@ -69,16 +60,9 @@ def _segment_index(boundaries, step) -> jax.Array:
     else:
         dtype = jax.dtypes.canonicalize_dtype(jnp.promote_types(step.dtype, jnp.float32))
         step, b, extra = step.astype(dtype), boundaries.astype(dtype), 0
-    if b.ndim == 1 and b.shape[0] > _COMPARE_ALL_MAX:
-        return jnp.searchsorted(b, step, side="left") + extra
-    # A few boundaries, or boundaries with leading batch axes (a schedule
-    # built from stacked arrays, called without vmap): one broadcast compare,
-    # cheaper than searchsorted's loop and still one op whatever the count.
-    return jnp.sum(step[..., None] > b, axis=-1) + extra
+    return nx.count_below(b, step, strict=True, search_above=_COMPARE_ALL_MAX) + extra
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class PiecewiseConstantDecay(LearningRateSchedule):
     """Piecewise constant learning rate (Keras' ``PiecewiseConstantDecay``).
 
@@ -117,31 +101,26 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     values: ArrayLike
     name: str | None = static_field(default=None)
 
+    _dtype_from = "values"
+    _raw_step = True  # integer steps compare as integers
+
     def __post_init__(self):
-        _to_vector(self, "boundaries")
-        _to_vector(self, "values")
+        to_vector(self, "boundaries")
+        to_vector(self, "values")
         super().__post_init__()
         nb, nv = self.boundaries.shape[-1], self.values.shape[-1]
         if nb != nv - 1:
-            _fail(
+            fail(
                 self,
                 "boundaries",
                 f"must have one element less than `values`: len(boundaries)={nb} "
                 f"must equal len(values) - 1 = {nv - 1}",
                 self.boundaries,
             )
-        if nb > 1:
-            _check(
-                self,
-                "boundaries",
-                lambda b: b[..., 1:] > b[..., :-1],
-                "must be strictly increasing (no duplicates)",
-            )
+        check_increasing(self, "boundaries")
 
-    @_compiled_call
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        out = _result_dtype(self.values)
-        values = jnp.asarray(self.values).astype(out)
+    def _rate(self, step: jax.Array, dtype) -> jax.Array:
+        values = jnp.asarray(self.values).astype(self._result_dtype())
         index = _segment_index(self.boundaries, step)
         if values.ndim == 1 and values.shape[0] <= _SELECT_CHAIN_MAX:
             # A few values: a chain of selects on the index, a bounded
@@ -150,22 +129,9 @@ class PiecewiseConstantDecay(LearningRateSchedule):
             value = jnp.broadcast_to(values[0], index.shape)
             for j in range(1, values.shape[0]):
                 value = jnp.where(index == j, values[j], value)
-        elif values.ndim == 1:
-            value = values[index]
-        else:
-            # Values with leading batch axes: broadcast them against the steps.
-            shape = jnp.broadcast_shapes(values.shape[:-1], index.shape)
-            values = jnp.broadcast_to(values, shape + values.shape[-1:])
-            index = jnp.broadcast_to(index, shape)
-            value = jnp.take_along_axis(values, index[..., None], axis=-1)[..., 0]
-        # searchsorted puts a NaN step past the last boundary: give NaN instead.
-        is_nan = _is_nan(step)
-        return value if is_nan is None else jnp.where(is_nan, jnp.nan, value)
-
-
-def _is_nan(step) -> ArrayLike | None:
-    """Where a float step is NaN; None for integer steps."""
-    if isinstance(step, jax.Array):
-        return jnp.isnan(step) if jnp.issubdtype(step.dtype, np.inexact) else None
-    step = np.asarray(step)
-    return np.isnan(step) if step.dtype.kind == "f" else None
+        else:  # many values, or values with leading batch axes
+            value = nx.take(values, index)
+        if jnp.issubdtype(step.dtype, np.floating):
+            # searchsorted puts a NaN step past the last boundary: NaN instead.
+            value = jnp.where(jnp.isnan(step), jnp.nan, value)
+        return value

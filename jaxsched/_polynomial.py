@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from ._base import (
-    LearningRateSchedule,
-    _compiled_call,
-    _as_float_step,
-    _cast,
-    _ceil_div,
-    _check,
-    _compute_dtype,
-    _result_dtype,
-    _safe_pow,
-    _saturate,
-    static_field,
-)
-from ._serialization import _register_builtin
+from . import _numerics as nx
+from ._checks import check
+from ._core import LearningRateSchedule, static_field
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class PolynomialDecay(LearningRateSchedule):
     """Polynomial decay to ``end_learning_rate`` (Keras' ``PolynomialDecay``).
 
@@ -72,20 +57,16 @@ class PolynomialDecay(LearningRateSchedule):
 
     def __post_init__(self):
         super().__post_init__()
-        _check(self, "decay_steps", lambda v: v > 0, "must be > 0")
-        _check(self, "power", lambda v: v >= 0, "must be >= 0")
+        check(self, "decay_steps", lambda v: v > 0, "must be > 0")
+        check(self, "power", lambda v: v >= 0, "must be >= 0")
 
-    @_compiled_call
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        out = _result_dtype(self.initial_learning_rate)
-        dtype = _compute_dtype(out)
-        lr, k, end, power = _cast(
+    def _rate(self, s: jax.Array, dtype) -> jax.Array:
+        lr, k, end, power = nx.cast(
             dtype, self.initial_learning_rate, self.decay_steps,
             self.end_learning_rate, self.power,
         )
-        s = _as_float_step(step, dtype)
         if self.cycle:
-            cycles = jnp.maximum(_ceil_div(s, k), 1)
+            cycles = jnp.maximum(nx.ceil_div(s, k), 1)
             # cycles * k - s, the distance to the end of the cycle, from the
             # exact remainder (fmod) rather than as the difference of two
             # large numbers, which float32 loses past 2**24 steps.
@@ -96,5 +77,5 @@ class PolynomialDecay(LearningRateSchedule):
             s = jnp.minimum(s, k)
             remaining = (k - s) / k
         # remaining > 1 before step 0: the extrapolation can overflow.
-        decayed = _saturate(_safe_pow(remaining, power), dtype)
-        return _saturate((lr - end) * decayed + end, out).astype(out)
+        decayed = nx.saturate(nx.safe_pow(remaining, power), dtype)
+        return (lr - end) * decayed + end

@@ -17,7 +17,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._base import LearningRateSchedule, _is_concrete, _is_key
+from ._core import LearningRateSchedule
+from ._numerics import is_concrete as _is_concrete
+from ._numerics import is_key as _is_key
 
 __all__ = ["stack", "sweep_axes", "unstack"]
 

@@ -9,61 +9,48 @@ values, and their config nests the inner schedule with its class name.
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
 import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from ._base import (
-    LearningRateSchedule,
-    _compiled_call,
-    _as_float_step,
-    _cast,
-    _check,
-    _compute_dtype,
-    _result_dtype,
-    _safe_divisor,
-    _saturate,
-    static_field,
-)
-from ._compose import _check_schedule
-from ._serialization import _register_builtin
+from . import _numerics as nx
+from ._checks import check
+from ._core import LearningRateSchedule, check_schedule, schedule_field, static_field
 
 
-def _after_warmup(after: Any, step: ArrayLike, warmup_steps: ArrayLike):
-    """(rate at step, rate at warmup_steps, result dtype, compute dtype, step, w).
-
-    `after` is a schedule (evaluated at the raw step and at warmup_steps) or
-    a constant rate. The result dtype is the schedule's (for a constant: its
-    float dtype, or JAX's default float).
-    """
-    if isinstance(after, LearningRateSchedule):
-        value, target = jnp.asarray(after(step)), jnp.asarray(after(warmup_steps))
-        out = _result_dtype(value)
-    else:
-        out = _result_dtype(after)
-        value = target = after
-    dtype = _compute_dtype(out)
-    value, target = _cast(dtype, value, target)
-    s = _as_float_step(step, dtype)
-    w = _as_float_step(warmup_steps, dtype)
-    return value, target, out, dtype, s, w
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
 class _Warmup(LearningRateSchedule):
-    """Validation shared by the two warmup wrappers."""
+    """Validation and the call shared by the two warmup wrappers.
+
+    ``after_warmup_lr_sched`` is a schedule (evaluated at the raw step and at
+    ``warmup_steps``) or a constant rate; its dtype is the result dtype.
+    """
+
+    _raw_step = True
 
     def __post_init__(self):
         super().__post_init__()
-        _check_schedule(self, "after_warmup_lr_sched", number_ok=True)
-        _check(self, "warmup_steps", lambda v: v >= 0, "must be >= 0")
+        check_schedule(self, "after_warmup_lr_sched", number_ok=True)
+        check(self, "warmup_steps", lambda v: v >= 0, "must be >= 0")
+
+    def _result_dtype(self):
+        return None  # the wrapped schedule's (known once it is evaluated)
+
+    def _rate(self, step: jax.Array, _) -> jax.Array:
+        after = self.after_warmup_lr_sched
+        if isinstance(after, LearningRateSchedule):
+            value = jnp.asarray(after(step))
+            target = jnp.asarray(after(self.warmup_steps))
+        else:
+            value = target = after
+        out = nx.result_dtype(value)
+        dtype = nx.compute_dtype(out)
+        value, target, s, w = nx.cast(dtype, value, target, step, self.warmup_steps)
+        warm = self._warm(s, w, target, dtype)
+        # The line extrapolated far before step 0 can leave a half-precision
+        # range: hold its largest finite value, as the other schedules do.
+        return nx.saturate(jnp.where(s < w, warm, value), out).astype(out)
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class LinearWarmup(_Warmup):
     """Linear warmup in front of a schedule (TF Model Garden's ``LinearWarmup``).
 
@@ -106,28 +93,18 @@ class LinearWarmup(_Warmup):
         0.000 0.050 0.100 0.100 0.010
     """
 
-    after_warmup_lr_sched: LearningRateSchedule | ArrayLike = dataclasses.field(
-        metadata={"kind": "schedule_or_number"}
-    )
+    after_warmup_lr_sched: LearningRateSchedule | ArrayLike = schedule_field(
+        number_ok=True)
     warmup_steps: ArrayLike
     warmup_learning_rate: ArrayLike
     name: str | None = static_field(default=None)
 
-    @_compiled_call
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        value, target, out, dtype, s, w = _after_warmup(
-            self.after_warmup_lr_sched, step, self.warmup_steps
-        )
-        (init,) = _cast(dtype, self.warmup_learning_rate)
-        fraction = jnp.where(w > 0, s / _safe_divisor(w), 1)
-        warm = init + fraction * (target - init)
-        # The line extrapolated far before step 0 can leave a half-precision
-        # range: hold its largest finite value, as the other schedules do.
-        return _saturate(jnp.where(s < w, warm, value), out).astype(out)
+    def _warm(self, s, w, target, dtype):
+        init = nx.as_float(self.warmup_learning_rate, dtype)
+        fraction = jnp.where(w > 0, s / nx.safe_divisor(w), 1)
+        return init + fraction * (target - init)
 
 
-@_register_builtin
-@dataclasses.dataclass(frozen=True, eq=False)
 class PolynomialWarmUp(_Warmup):
     """Polynomial warmup in front of a schedule (Model Garden's ``PolynomialWarmUp``).
 
@@ -162,21 +139,15 @@ class PolynomialWarmUp(_Warmup):
         0.0010 0.0010 0.0250 0.1000 0.1000
     """
 
-    after_warmup_lr_sched: LearningRateSchedule | ArrayLike = dataclasses.field(
-        metadata={"kind": "schedule_or_number"}
-    )
+    after_warmup_lr_sched: LearningRateSchedule | ArrayLike = schedule_field(
+        number_ok=True)
     warmup_steps: ArrayLike
     power: ArrayLike = 1.0
     name: str | None = static_field(default="PolynomialWarmup")
 
-    @_compiled_call
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        value, target, out, dtype, s, w = _after_warmup(
-            self.after_warmup_lr_sched, step, self.warmup_steps
-        )
-        (power,) = _cast(dtype, self.power)
+    def _warm(self, s, w, target, dtype):
+        power = nx.as_float(self.power, dtype)
         # min(s, w): past the warmup (the branch not taken) the base stays
         # bounded, so a large power cannot overflow into a NaN gradient.
-        done = jnp.maximum(jnp.minimum(s, w), 1) / _safe_divisor(w)
-        done = jnp.where(w > 0, done, 1)
-        return jnp.where(s < w, target * done**power, value).astype(out)
+        done = jnp.maximum(jnp.minimum(s, w), 1) / nx.safe_divisor(w)
+        return target * jnp.where(w > 0, done, 1) ** power

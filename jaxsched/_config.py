@@ -1,21 +1,31 @@
-"""serialize / deserialize, Keras-compatible, and the registry of classes.
+"""Configs: the class registry, ``get_config`` / ``from_config``, and
+``serialize`` / ``deserialize`` (Keras-compatible).
 
-``serialize`` writes Keras 3's format with ``"module": "jaxsched"``.
-``deserialize`` reads that, Keras 3's own output, tf.keras (Keras 2) output
-and the legacy ``{"class_name": ..., "config": ...}`` form; the class is
-found by name, so ``"module"`` is informational.
+:class:`Configurable` is the half of the schedule base class that knows
+about configs: a dataclass's fields are its constructor arguments, so
+``get_config`` and ``from_config`` come for free, and every public class of
+the ``jaxsched`` package registers itself under its bare (Keras) class name
+when it is defined. ``serialize`` writes Keras 3's format with
+``"module": "jaxsched"``; ``deserialize`` reads that, Keras 3's own output,
+tf.keras (Keras 2) output and the legacy ``{"class_name": ..., "config": ...}``
+form; the class is found by name, so ``"module"`` is informational.
 """
 
 from __future__ import annotations
 
 import contextvars
+import dataclasses
+import inspect
 import json
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import jax
 import numpy as np
 
-from ._base import LearningRateSchedule, _is_key
+from ._numerics import is_key
+
+if TYPE_CHECKING:  # annotations only: _core imports this module
+    from ._core import LearningRateSchedule
 
 __all__ = ["serialize", "deserialize", "register_serializable"]
 
@@ -28,6 +38,76 @@ _NAMES: dict[type, str] = {}
 _custom_objects: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
     "jaxsched_custom_objects", default={}
 )
+
+
+class Configurable:
+    """Configs from dataclass fields; public jaxsched classes self-register."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("jaxsched.") and not cls.__name__.startswith("_"):
+            _add(cls.__name__, cls)
+            _NAMES[cls] = cls.__name__
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments as JSON-ready Python values.
+
+        Arrays become (nested) lists, NumPy scalars Python numbers, nested
+        schedules their :func:`jaxsched.serialize` dict. ``name`` is left out
+        when it is ``None`` so that Keras, which needs a string there, reads
+        the config too.
+        """
+        if not dataclasses.is_dataclass(self):
+            raise NotImplementedError(
+                f"{type(self).__name__} is not a dataclass: implement get_config."
+            )
+        config = {}
+        for f in dataclasses.fields(self):
+            if not f.init:
+                continue
+            value = getattr(self, f.name)
+            if f.name == "name" and value is None:
+                continue
+            config[f.name] = to_json(value, f"{type(self).__name__}.{f.name}")
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]):
+        """Builds a schedule from the output of :meth:`get_config`.
+
+        Raises:
+            ValueError: if ``config`` has arguments the class does not take,
+                or lacks one it requires.
+        """
+        if not isinstance(config, dict):
+            raise TypeError(
+                f"{cls.__name__}.from_config: `config` must be a dict. "
+                f"Received: config={config!r}"
+            )
+        params = inspect.signature(cls).parameters
+        accepted = [
+            n
+            for n, p in params.items()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        ]
+        unknown = sorted(set(config) - set(accepted))
+        if unknown:
+            raise ValueError(
+                f"{cls.__name__}.from_config: unknown argument(s) {unknown}. "
+                f"{cls.__name__} takes {accepted}. Received: config={config!r}"
+            )
+        missing = [
+            n
+            for n in accepted
+            if params[n].default is inspect.Parameter.empty and n not in config
+        ]
+        if missing:
+            raise ValueError(
+                f"{cls.__name__}.from_config: missing required argument(s) "
+                f"{missing}. Received: config={config!r}"
+            )
+        kwargs = {k: from_json(v, k) for k, v in config.items()}
+        return cls(**kwargs)
 
 
 def register_serializable(
@@ -47,7 +127,7 @@ def register_serializable(
     """
 
     def register(cls: type) -> type:
-        if not (isinstance(cls, type) and issubclass(cls, LearningRateSchedule)):
+        if not (isinstance(cls, type) and issubclass(cls, Configurable)):
             raise TypeError(
                 "register_serializable: `cls` must be a subclass of "
                 f"jaxsched.LearningRateSchedule. Received: cls={cls!r}"
@@ -78,13 +158,6 @@ def _add(key: str, cls: type) -> None:
     _REGISTRY[key] = cls
 
 
-def _register_builtin(cls: type) -> type:
-    """Registers a jaxsched class under its bare name (its Keras class name)."""
-    _add(cls.__name__, cls)
-    _NAMES[cls] = cls.__name__
-    return cls
-
-
 def serialize(schedule: LearningRateSchedule) -> dict[str, Any]:
     """A JSON-ready dict describing ``schedule``, readable by :func:`deserialize`.
 
@@ -98,7 +171,7 @@ def serialize(schedule: LearningRateSchedule) -> dict[str, Any]:
         >>> d["class_name"], d["config"]["decay_rate"]
         ('ExponentialDecay', 0.9)
     """
-    if not isinstance(schedule, LearningRateSchedule):
+    if not isinstance(schedule, Configurable):
         raise TypeError(
             "serialize: expected a jaxsched.LearningRateSchedule. "
             f"Received: schedule={schedule!r}"
@@ -231,7 +304,7 @@ def _lookup(class_name: str, registered_name: Any) -> type:
             + f". Known classes: {known}. Pass custom_objects={{{class_name!r}: cls}} "
             "or decorate the class with @jaxsched.register_serializable."
         )
-    if not (isinstance(found, type) and issubclass(found, LearningRateSchedule)):
+    if not (isinstance(found, type) and issubclass(found, Configurable)):
         raise TypeError(
             f"deserialize: {class_name!r} resolves to {found!r}, which is not a "
             "jaxsched.LearningRateSchedule subclass."
@@ -247,7 +320,7 @@ def to_json(value: Any, where: str = "value") -> Any:
     """A JSON-ready copy of a hyperparameter value (used by get_config)."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, LearningRateSchedule):
+    if isinstance(value, Configurable):
         return serialize(value)
     if isinstance(value, (list, tuple)):
         return [to_json(v, where) for v in value]
@@ -256,7 +329,7 @@ def to_json(value: Any, where: str = "value") -> Any:
             f"get_config: {where} is traced (inside jit/vmap/grad); a config "
             "needs concrete values. Call get_config outside the transformation."
         )
-    if _is_key(value):
+    if is_key(value):
         return np.asarray(jax.random.key_data(value)).tolist()
     if isinstance(value, (np.ndarray, np.generic, jax.Array)):
         return np.asarray(value).tolist()  # 0-d arrays give Python scalars

@@ -1,0 +1,295 @@
+"""The schedule base class: dataclass, pytree, and the one call harness.
+
+Subclassing :class:`LearningRateSchedule` makes the subclass a frozen,
+identity-equality dataclass and registers it as a JAX pytree: fields marked
+with :func:`static_field` are auxiliary data (part of the tree structure,
+hashed by ``jit``), every other field is a child (a leaf, or a nested
+schedule). Unflattening builds the object directly, without calling
+``__init__``, so JAX can rebuild a schedule from tracers, stacked arrays,
+``vmap`` axis specs or shardings without re-running validation.
+
+A built-in schedule is its fields, its validation (``__post_init__``) and
+one method, ``_rate(step, dtype)``, the formula on a float step in the
+compute dtype. ``__call__`` does the rest, once, here: host-side step
+conversion, one compiled program per class and static options, the offset
+shift, the result and compute dtypes, the cast, and the final saturation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any
+
+import jax
+import numpy as np
+from jax.typing import ArrayLike
+
+from . import _numerics as nx
+from ._checks import CHECKING, check_field_types, check_number, fail
+from ._config import Configurable
+
+__all__ = ["LearningRateSchedule", "check", "static_field"]
+
+
+def static_field(**kwargs: Any) -> Any:
+    """A dataclass field that is static pytree data, not a leaf.
+
+    Use it for switches (``staircase``, ``cycle``), names and counts: anything
+    that changes the traced program rather than the numbers flowing through it.
+    Static values must be hashable.
+    """
+    metadata = dict(kwargs.pop("metadata", None) or {})
+    metadata["static"] = True
+    return dataclasses.field(metadata=metadata, **kwargs)
+
+
+def schedule_field(*, number_ok: bool = False, **kwargs: Any) -> Any:
+    """A field holding a nested schedule (or, when `number_ok`, a number)."""
+    kind = "schedule_or_number" if number_ok else "schedule"
+    return dataclasses.field(metadata={"kind": kind}, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# Pytree registration
+
+
+@functools.lru_cache(maxsize=None)
+def _split_fields(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(child field names, static field names) of a schedule class."""
+    fields = dataclasses.fields(cls)
+    children = tuple(f.name for f in fields if not f.metadata.get("static", False))
+    static = tuple(f.name for f in fields if f.metadata.get("static", False))
+    return children, static
+
+
+def _flatten_with_keys(obj):
+    children, static = _split_fields(type(obj))
+    keyed = tuple((jax.tree_util.GetAttrKey(n), getattr(obj, n)) for n in children)
+    return keyed, tuple(getattr(obj, n) for n in static)
+
+
+def _flatten(obj):
+    children, static = _split_fields(type(obj))
+    return (
+        tuple(getattr(obj, n) for n in children),
+        tuple(getattr(obj, n) for n in static),
+    )
+
+
+def _unflatten(cls, aux, values):
+    children, static = _split_fields(cls)
+    obj = object.__new__(cls)  # no __init__, no __post_init__: no validation
+    for name, value in zip(children, values):
+        object.__setattr__(obj, name, value)
+    for name, value in zip(static, aux):
+        object.__setattr__(obj, name, value)
+    return obj
+
+
+def _make_dataclass(cls: type) -> None:
+    """Makes `cls` a frozen, identity-equality dataclass, in place.
+
+    Frozenness comes from the base class' ``__setattr__``, not a generated
+    one, and the field objects stay on the class: so a user's own
+    ``@dataclasses.dataclass(frozen=True, eq=False)`` on top processes the
+    class again to the same result instead of failing or losing the
+    metadata of static fields.
+    """
+    declared = {n: v for n, v in vars(cls).items() if isinstance(v, dataclasses.Field)}
+    dataclasses.dataclass(frozen=True, eq=False)(cls)
+    for name in ("__setattr__", "__delattr__"):
+        if name in vars(cls):
+            delattr(cls, name)
+    for name, f in declared.items():
+        setattr(cls, name, f)
+
+
+# --------------------------------------------------------------------------
+# The base class
+
+
+class LearningRateSchedule(Configurable):
+    """Base class of every jaxsched schedule (also exported as ``Schedule``).
+
+    A schedule is a pure function of the step, held in a frozen dataclass
+    that is a JAX pytree. To write your own, subclass this with annotated
+    fields (no decorator needed; ``@dataclasses.dataclass(frozen=True,
+    eq=False)`` on top is accepted too): numeric fields become leaves, fields
+    declared with :func:`jaxsched.static_field` become static. Implement
+    either ``__call__(self, step)`` (anything jittable), or
+    ``_rate(self, step, dtype)``, the formula on a float step of the compute
+    dtype, and let the base class convert the step, compile the call, cast
+    to the rate's dtype and saturate::
+
+        class Halving(jaxsched.LearningRateSchedule):
+            initial_learning_rate: ArrayLike
+            every: ArrayLike
+            name: str | None = jaxsched.static_field(default=None)
+
+            def _rate(self, step, dtype):
+                return self.initial_learning_rate * 0.5 ** jnp.floor(step / self.every)
+
+    Subclasses get ``get_config`` / ``from_config`` for free (the dataclass
+    fields are the constructor arguments); register them with
+    :func:`jaxsched.register_serializable` so that ``deserialize`` finds them.
+
+    Schedules keep identity equality and hashing, so a schedule with array
+    hyperparameters can still be used as a ``jax.jit`` function or a dict key.
+    """
+
+    # The field whose float dtype is the result dtype (None: see _result_dtype).
+    _dtype_from = "initial_learning_rate"
+    # _rate gets the step as given (integer or float), not as a float.
+    _raw_step = False
+    # The step is shifted by the `offset` field (held at 0 with a true
+    # `hold_before_offset` field) before _rate sees it.
+    _shifted = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _make_dataclass(cls)
+        jax.tree_util.register_pytree_with_keys(
+            cls,
+            _flatten_with_keys,
+            functools.partial(_unflatten, cls),
+            flatten_func=_flatten,
+        )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __post_init__(self) -> None:
+        check_field_types(self, nested=LearningRateSchedule)
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        """The learning rate at ``step`` (a scalar or an array of steps)."""
+        return self._call(step)
+
+    def _call(self, step: ArrayLike, *extra: Any) -> jax.Array:
+        if type(self)._rate is LearningRateSchedule._rate:
+            raise NotImplementedError(
+                f"{type(self).__name__} must implement __call__(self, step) or "
+                "_rate(self, step, dtype)."
+            )
+        return _compiled(self, nx.host_step(step), *extra)
+
+    def _rate(self, step: jax.Array, dtype: np.dtype, *extra: Any) -> jax.Array:
+        """The formula: the rate at a float `step` of the compute `dtype`."""
+        raise NotImplementedError
+
+    def _result_dtype(self) -> np.dtype | None:
+        """The dtype of the result; None lets ``_rate`` choose (wrappers)."""
+        return nx.result_dtype(getattr(self, self._dtype_from, None))
+
+    def _traced(self, step: jax.Array, *extra: Any) -> jax.Array:
+        """The body of every compiled call (``step`` is a JAX array)."""
+        if self._shifted:
+            step = nx.shift(step, self.offset, getattr(self, "hold_before_offset", False))
+        out = self._result_dtype()
+        if out is None:
+            return self._rate(step, None, *extra)
+        dtype = nx.compute_dtype(out)
+        if not self._raw_step:
+            step = nx.as_float(step, dtype)
+        return nx.saturate(self._rate(step, dtype, *extra), out).astype(out)
+
+
+@jax.jit
+def _compiled(schedule: LearningRateSchedule, step: jax.Array, *extra: Any):
+    """One compiled program per schedule class and static options.
+
+    Eagerly, a schedule would otherwise dispatch (and on first use compile)
+    each of its dozens of small ops one by one; compiled, a call costs one
+    dispatch and runs the same program as inside the user's own ``jit``,
+    where this ``jit`` is inlined. The schedule is a pytree argument: new
+    hyperparameter values reuse the program.
+    """
+    return schedule._traced(step, *extra)
+
+
+def check_schedule(obj: Any, arg: str, value: Any = None, *,
+                   number_ok: bool = False) -> None:
+    """A field holding a nested schedule (or, when `number_ok`, a number)."""
+    value = getattr(obj, arg) if value is None else value
+    if isinstance(value, LearningRateSchedule):
+        return
+    kind = "a jaxsched schedule (LearningRateSchedule)" + (
+        " or a number" if number_ok else ""
+    )
+    if isinstance(value, dict):
+        fail(
+            obj, arg, f"must be {kind}; a nested config dict needs its "
+            "'class_name' and 'config' keys (Model Garden's get_config drops "
+            "the class name: add it)", value, TypeError,
+        )
+    if callable(value):
+        fail(
+            obj, arg, f"must be {kind}; wrap a plain function in a "
+            "LearningRateSchedule subclass so it stays a pytree and serializes",
+            value, TypeError,
+        )
+    if not number_ok:
+        fail(obj, arg, f"must be {kind}", value, TypeError)
+    check_number(obj, arg, value)
+
+
+# --------------------------------------------------------------------------
+# jaxsched.check
+
+
+def check(schedule: LearningRateSchedule) -> LearningRateSchedule:
+    """Validates a schedule's hyperparameters, also when they are traced.
+
+    Constructors check concrete hyperparameters and skip traced ones (inside
+    ``jit``, ``vmap`` or ``grad`` they never concretize a tracer), and
+    schedules rebuilt from leaves (``tree_map``, unflattening) are not checked
+    at all. Without a check, traced hyperparameters are used as they are: NaN
+    gives NaN, ``decay_steps=0`` gives inf or NaN, a negative ``decay_steps``
+    turns a decay into growth.
+
+    ``check`` runs the constructor's checks again, on nested schedules too.
+    Concrete values raise the constructor's ``ValueError`` / ``TypeError``.
+    Traced values become ``jax.experimental.checkify`` checks with the same
+    message: call ``check`` inside a function transformed by
+    ``checkify.checkify`` (JAX rejects a check that is not) and raise or read
+    the error outside::
+
+        from jax.experimental import checkify
+
+        def lr_at(decay_steps, step):
+            sched = jaxsched.check(jaxsched.ExponentialDecay(0.1, decay_steps, 0.5))
+            return sched(step)
+
+        err, lr = checkify.checkify(jax.jit(lr_at))(0.0, 10)
+        err.throw()  # JaxRuntimeError: ... argument `decay_steps` must be > 0 ...
+
+    Args:
+        schedule: The schedule to validate.
+
+    Returns:
+        ``schedule`` itself, so that ``sched = jaxsched.check(Cls(...))`` reads
+        naturally.
+
+    Raises:
+        TypeError, ValueError: for concrete invalid hyperparameters.
+    """
+    if not isinstance(schedule, LearningRateSchedule):
+        raise TypeError(
+            "check: expected a jaxsched.LearningRateSchedule. "
+            f"Received: schedule={schedule!r}"
+        )
+    token = CHECKING.set(True)
+    try:
+        schedule.__post_init__()
+    finally:
+        CHECKING.reset(token)
+    for f in dataclasses.fields(schedule):
+        value = getattr(schedule, f.name)
+        for inner in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(inner, LearningRateSchedule):
+                check(inner)
+    return schedule

@@ -1,0 +1,299 @@
+"""The numeric kernel: steps, dtypes and safe math, each written once.
+
+Everything a schedule's formula needs beyond plain ``jnp``: converting steps
+without overflow, the result and compute dtypes, saturation, exact floor and
+ceil division, powers and divisions with finite gradients, the half cosine,
+the phase wrap, the exact step shift of offsets and joins, and segment
+lookup. Nothing here knows about schedules; every function works on
+scalars, arrays and tracers alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.typing import ArrayLike
+
+# --------------------------------------------------------------------------
+# Values
+
+
+def is_concrete(value: Any) -> bool:
+    """True for Python/NumPy values and non-traced JAX arrays."""
+    if isinstance(value, jax.core.Tracer):
+        return False
+    if isinstance(value, (list, tuple)):
+        return all(is_concrete(v) for v in value)
+    return True
+
+
+def is_key(value: Any) -> bool:
+    """True for a typed PRNG key array (``jax.random.key``)."""
+    return isinstance(value, jax.Array) and jax.dtypes.issubdtype(
+        value.dtype, jax.dtypes.prng_key
+    )
+
+
+# --------------------------------------------------------------------------
+# Dtypes
+
+
+def default_float() -> np.dtype:
+    """JAX's default float dtype: float32, or float64 under x64."""
+    return jax.dtypes.canonicalize_dtype(float)
+
+
+def result_dtype(*values: Any) -> np.dtype:
+    """The dtype a schedule returns: the float dtype of its rate(s).
+
+    Python numbers, integers and lists of Python numbers (stored as float64
+    NumPy arrays) give JAX's default float dtype (float32, or float64 under
+    ``jax_enable_x64``); several values promote (a join of a bfloat16 and a
+    float32 schedule returns float32).
+    """
+    dtypes = []
+    for value in values:
+        dtype = getattr(value, "dtype", None)
+        if dtype is not None and jnp.issubdtype(dtype, np.floating):
+            dtypes.append(jax.dtypes.canonicalize_dtype(dtype))
+        else:
+            dtypes.append(default_float())
+    return jax.dtypes.canonicalize_dtype(jnp.result_type(*dtypes)) if dtypes else (
+        default_float()
+    )
+
+
+def compute_dtype(dtype: np.dtype) -> np.dtype:
+    """Arithmetic runs in at least float32, also for bfloat16/float16 rates."""
+    return jnp.promote_types(dtype, jnp.float32)
+
+
+# --------------------------------------------------------------------------
+# Steps
+
+
+def host_step(step: Any) -> Any:
+    """A step ready to be a jit argument, without integer overflow.
+
+    JAX arrays and tracers pass through. Python and NumPy integers that do
+    not fit JAX's integer dtype (a Python int of 2**40 without x64) become
+    float64 NumPy values, which JAX takes as its default float; float steps
+    beyond the default float's range saturate.
+
+    Raises:
+        TypeError: naming ``step`` when it is not a real number or array.
+    """
+    if isinstance(step, jax.Array):
+        if not (jnp.issubdtype(step.dtype, np.integer)
+                or jnp.issubdtype(step.dtype, np.floating)):
+            raise TypeError(
+                f"a schedule's `step` must be an integer or float number or array "
+                f"(got dtype {step.dtype}). Received: step={step!r}"
+            )
+        return step
+    try:
+        array = np.asarray(step)
+    except (TypeError, ValueError):
+        array = None
+    if array is None or array.dtype.kind not in "iuf":
+        raise TypeError(
+            "a schedule's `step` must be an integer or float number or array "
+            f"(got {type(step).__name__}). Received: step={step!r}"
+        )
+    step = array
+    canonical = jax.dtypes.canonicalize_dtype(step.dtype)
+    if canonical == step.dtype:
+        return step
+    if step.dtype.kind in "iu":
+        info = np.iinfo(canonical)
+        if np.all((step >= info.min) & (step <= info.max)):
+            return step.astype(canonical)
+        return step.astype(np.float64)
+    return clip_to_dtype(step, canonical).astype(canonical)
+
+
+def clip_to_dtype(x: Any, dtype: np.dtype) -> Any:
+    """A float `x` clipped to the finite range of `dtype`; inf and NaN stay.
+
+    A finite float64 step beyond float32 (1e300 without x64) becomes
+    float32's largest value instead of overflowing to inf.
+    """
+    xp = jnp if isinstance(x, jax.Array) else np
+    if x.dtype.kind != "f" or xp.finfo(x.dtype).max <= xp.finfo(dtype).max:
+        return x
+    big = xp.finfo(dtype).max
+    return xp.where(xp.isinf(x), x, xp.clip(x, -big, big))
+
+
+def as_float(value: ArrayLike, dtype: np.dtype) -> jax.Array:
+    """`value` (a step or a hyperparameter) as a float array of `dtype`.
+
+    Host values are converted on the host (a Python int of 10**11 never
+    passes through int32); floats beyond the range of `dtype` saturate.
+    """
+    xp = jnp if isinstance(value, jax.Array) else np
+    value = clip_to_dtype(xp.asarray(value), dtype)
+    return jnp.asarray(value.astype(dtype))
+
+
+def cast(dtype: np.dtype, *values: Any) -> list[jax.Array]:
+    """Each of `values` as a float array of `dtype` (see :func:`as_float`)."""
+    return [as_float(v, dtype) for v in values]
+
+
+def shift(step: jax.Array, offset: ArrayLike, hold: bool = False) -> jax.Array:
+    """``step - offset`` (``max(step - offset, 0)`` when `hold`), exactly.
+
+    The one offset mechanism: offsets, ``JoinSchedules`` boundaries and the
+    Model Garden offsets all shift the step with it, in the same compiled
+    program whether the call is eager or inside ``jit``.
+
+    Integer steps and integer offsets subtract in integers (at least int32,
+    the step's integer dtype if wider), exact at any size; a difference
+    beyond the integer range saturates at its end. Anything else subtracts in
+    JAX's default float dtype (or the wider float dtype of the step or the
+    offset): a fractional offset is a hyperparameter like any other, rounded
+    to that dtype once.
+    """
+    step, offset = jnp.asarray(step), jnp.asarray(offset)
+    ints = (jnp.issubdtype(step.dtype, np.integer)
+            and jnp.issubdtype(offset.dtype, np.integer))
+    if ints:
+        itype = jax.dtypes.canonicalize_dtype(
+            jnp.promote_types(jnp.promote_types(step.dtype, offset.dtype), jnp.int32))
+        # Signed, and holding both (no uint32 in int32 without x64).
+        ints = jnp.issubdtype(itype, np.signedinteger) and all(
+            jnp.iinfo(d).max <= jnp.iinfo(itype).max for d in (step.dtype, offset.dtype))
+    if ints:
+        s, o = step.astype(itype), offset.astype(itype)
+        d = s - o
+        overflow = ((s ^ o) & (s ^ d)) < 0  # the signs say the difference wrapped
+        info = jnp.iinfo(itype)
+        d = jnp.where(overflow, jnp.where(s < 0, info.min, info.max).astype(itype), d)
+    else:
+        dtype = default_float()
+        for x in (step, offset):
+            if jnp.issubdtype(x.dtype, np.floating):
+                dtype = jnp.promote_types(dtype, x.dtype)
+        d = as_float(step, dtype) - as_float(offset, dtype)
+    return jnp.maximum(d, 0) if hold else d
+
+
+# --------------------------------------------------------------------------
+# Safe math
+
+
+def saturate(x: jax.Array, dtype: np.dtype) -> jax.Array:
+    """`x` clipped to the finite range of `dtype` (maybe narrower than x's).
+
+    Extrapolation (negative steps, ``decay_rate > 1``, ``m_mul > 1``) can
+    leave the float range: the value then holds the largest finite number
+    instead of becoming inf, and ``0 * inf = NaN`` further on. NaN passes.
+    """
+    big = jnp.asarray(jnp.finfo(dtype).max, x.dtype)
+    return jnp.clip(x, -big, big)
+
+
+def floor_div(s: jax.Array, k: jax.Array) -> jax.Array:
+    """floor(s / k), exact at multiples of k.
+
+    Under jit, XLA may rewrite `s / k` as `s * (1 / k)` when k is a constant,
+    which can land just below an integer at s == n * k. One correction step
+    each way restores the exact quotient (products of small integers are
+    exact in floating point).
+    """
+    q = jnp.floor(s / k)
+    q = jnp.where((q + 1) * k <= s, q + 1, q)
+    return jnp.where(q * k > s, q - 1, q)
+
+
+def ceil_div(s: jax.Array, k: jax.Array) -> jax.Array:
+    """ceil(s / k), exact at multiples of k."""
+    return -floor_div(-s, k)
+
+
+def safe_divisor(d: jax.Array) -> jax.Array:
+    """`d` with zeros replaced by ones, for a division in a branch not taken."""
+    return jnp.where(d == 0, jnp.ones_like(d), d)
+
+
+def safe_pow(x: jax.Array, p: jax.Array) -> jax.Array:
+    """x ** p for x >= 0, with finite gradients at x == 0.
+
+    ``0 ** p`` is 0 for p > 0 and 1 for p == 0; the gradient with respect to
+    p there is 0 instead of ``0 * log(0) = nan``. A NaN `x` stays NaN.
+    """
+    positive = x > 0
+    safe = jnp.where(positive, x, jnp.ones_like(x))
+    at_zero = jnp.where(p == 0, jnp.ones_like(p), jnp.zeros_like(p))
+    return jnp.where(positive, safe**p, jnp.where(jnp.isnan(x), x, at_zero))
+
+
+def capped_power(base: jax.Array, power: jax.Array) -> jax.Array:
+    """base ** power for base >= 1, capped at the dtype's largest finite value.
+
+    Where the cap applies the power is not evaluated at all (its base is
+    replaced by 1), so no inf reaches the gradient.
+    """
+    big = jnp.finfo(base.dtype).max
+    over = power * jnp.log(base) > jnp.log(big)
+    safe = jnp.where(over, jnp.ones_like(base), base)
+    return jnp.where(over, big, safe**power)
+
+
+def half_cosine(remaining: jax.Array) -> jax.Array:
+    """0.5 * (1 + cos(pi * (1 - remaining))), written as sin(pi/2 * r) ** 2.
+
+    The same value as Keras' formula, but exact at the end (remaining == 0)
+    and without the cancellation of ``1 + cos(x)`` near x == pi, where the
+    float32 form loses every significant digit of a small learning rate.
+    """
+    return jnp.square(jnp.sin((0.5 * np.pi) * remaining))
+
+
+def wrap(s: jax.Array, k: jax.Array) -> jax.Array:
+    """A negative step mapped into [0, k], where cos(pi * s / k) is the same.
+
+    Before step 0 a cosine is extrapolated (Keras' formula). The cosine is
+    even with period 2 * k, so ``-s`` reduced modulo ``2 * k`` (fmod is
+    exact), then reflected into [0, k] (exact too), gives the same value with
+    the phase at float precision, where ``(k - s) / k`` for s = -10**6,
+    k = 7 has lost every digit of it. Steps >= 0 pass unchanged.
+    """
+    m = jnp.fmod(-s, 2 * k)
+    m = jnp.where(m > k, 2 * k - m, m)
+    return jnp.where(s < 0, m, s)
+
+
+# --------------------------------------------------------------------------
+# Segments
+
+
+def take(table: jax.Array, index: jax.Array) -> jax.Array:
+    """``table[..., index]``, with leading batch axes of `table` broadcast
+    against `index` (a batched schedule called without ``vmap``)."""
+    if table.ndim == 1:
+        return table[index]
+    shape = jnp.broadcast_shapes(table.shape[:-1], index.shape)
+    table = jnp.broadcast_to(table, shape + table.shape[-1:])
+    index = jnp.broadcast_to(index, shape)
+    return jnp.take_along_axis(table, index[..., None], axis=-1)[..., 0]
+
+
+def count_below(boundaries: jax.Array, step: jax.Array, *, strict: bool,
+                search_above: int = 32) -> jax.Array:
+    """How many boundaries lie below `step`: ``b < step`` (`strict`) or
+    ``b <= step``, in the common dtype of the two.
+
+    Up to `search_above` boundaries (or boundaries with leading batch axes):
+    one broadcast compare, cheaper than a search and one op whatever the
+    count; above, one ``jnp.searchsorted``. The program size is bounded.
+    """
+    if boundaries.ndim == 1 and boundaries.shape[0] > search_above:
+        side = "left" if strict else "right"
+        return jnp.searchsorted(boundaries, step, side=side)
+    compare = jnp.greater if strict else jnp.greater_equal
+    return jnp.sum(compare(step[..., None], boundaries), axis=-1)
