@@ -93,17 +93,22 @@ def host_step(step: Any) -> Any:
                 f"a schedule's `step` must be an integer or float number or array "
                 f"(got dtype {step.dtype}). Received: step={step!r}"
             )
-        return step
+        narrow = _widened(step.dtype)
+        return step if narrow is None else step.astype(narrow)
     try:
         array = np.asarray(step)
     except (TypeError, ValueError):
         array = None
-    if array is None or array.dtype.kind not in "iuf":
+    if array is None or not (jnp.issubdtype(array.dtype, np.integer)
+                             or jnp.issubdtype(array.dtype, np.floating)):
         raise TypeError(
             "a schedule's `step` must be an integer or float number or array "
             f"(got {type(step).__name__}). Received: step={step!r}"
         )
     step = array
+    narrow = _widened(step.dtype)
+    if narrow is not None:
+        return step.astype(narrow)
     canonical = jax.dtypes.canonicalize_dtype(step.dtype)
     if canonical == step.dtype:
         return step
@@ -113,6 +118,17 @@ def host_step(step: Any) -> Any:
             return step.astype(canonical)
         return step.astype(np.float64)
     return clip_to_dtype(step, canonical).astype(canonical)
+
+
+def _widened(dtype: np.dtype) -> np.dtype | None:
+    """int32 for 8- and 16-bit integer steps, float32 for half-precision ones
+    (None otherwise). Exact, and the schedule computes in at least float32
+    anyway: every narrow step type runs the int32 or float32 program instead
+    of compiling one of its own."""
+    if jnp.dtype(dtype).itemsize >= 4:
+        return None
+    return np.dtype(np.int32) if jnp.issubdtype(dtype, np.integer) else np.dtype(
+        np.float32)
 
 
 def clip_to_dtype(x: Any, dtype: np.dtype) -> Any:

@@ -9,7 +9,7 @@ returns NaN or inf and jaxsched documents another value, the transcription
 computes Model Garden's value and replaces it by jaxsched's documented one,
 with a comment saying so.
 
-Used by ``tests/test_model_garden.py`` and ``tests/schedule_table.py``.
+Used by ``tests/test_model_garden.py`` and ``tests/cases.py``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import numpy as np
 import optax
 
 import jaxsched
-from sweep_cases import REFERENCE
+from cases import BY_ID
 
 EXAMPLES = pathlib.Path(__file__).parent.parent / "examples"
 STEPS = 40
@@ -64,7 +64,7 @@ def _check_every_model_trains_with_its_own_schedule(result):
     # float64 reference (not only the initial rate differs across members).
     for i, (name, schedule) in enumerate(members):
         config = schedule.get_config()
-        ref = REFERENCE[name](np.arange(STEPS), **config)
+        ref = BY_ID[name].reference(np.arange(STEPS), config)
         np.testing.assert_allclose(
             result["lr_history"][:, i], ref, rtol=2e-6, atol=1e-8
         )

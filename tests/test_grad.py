@@ -23,7 +23,7 @@ import optax
 import pytest
 
 import jaxsched
-from sweep_cases import REFERENCE, SWEEPS
+from cases import BY_ID, SWEPT
 
 # Float hyperparameters of each class. Boundaries and lengths are not
 # integers (10.5, 20.5, ...) so that no integer step in FD_STEPS sits on a
@@ -163,8 +163,8 @@ def _all_finite(tree):
 def _reference_lr(name, static, hp):
     """lr(steps) from tests/reference.py (float64), or jaxsched in float64 for
     the noisy schedule."""
-    if name in REFERENCE:
-        return lambda steps, hp: REFERENCE[name](steps, **hp, **static)
+    if BY_ID[name].reference is not None:
+        return lambda steps, hp: BY_ID[name].reference(steps, {**hp, **static})
 
     @jax.jit
     def noisy64(steps, hp):
@@ -264,28 +264,31 @@ def test_restarts_gradient_in_t_mul_at_one_is_the_limit_of_the_geometric_one():
         ad = _grads("CosineDecayRestarts", {}, hp, jnp.asarray(steps))["t_mul"]
     h = 1e-6
     fd = (
-        REFERENCE["CosineDecayRestarts"](steps, **{**hp, "t_mul": 1 + h})
-        - REFERENCE["CosineDecayRestarts"](steps, **{**hp, "t_mul": 1 - h})
+        BY_ID["CosineDecayRestarts"].reference(steps, {**hp, "t_mul": 1 + h})
+        - BY_ID["CosineDecayRestarts"].reference(steps, {**hp, "t_mul": 1 - h})
     ) / (2 * h)
     assert np.all(np.abs(fd) > 1e-3)  # a real dependence, not 0 == 0
     np.testing.assert_allclose(ad, fd, rtol=1e-6)
 
 
-@pytest.mark.parametrize("name", sorted(SWEEPS))
-def test_gradient_through_a_vmapped_sweep_is_finite(name):
+@pytest.mark.parametrize("row", SWEPT, ids=[row.id for row in SWEPT])
+def test_gradient_through_a_vmapped_sweep_is_finite(row):
     # Every member's branch (t_mul == 1 and != 1, warmup_steps == 0, ...) is
     # evaluated for every member under vmap: none may leak NaN into the rest.
-    static, members = SWEEPS[name]
-    columns = {k: jnp.asarray([m[k] for m in members], dtype=float) for k in members[0]}
+    # Every leaf is swept, as float (nested schedules' leaves too).
+    schedules = [jax.tree_util.tree_map(lambda x: jnp.asarray(x, float), row.build(kw))
+                 for kw in row.sweep]
+    batched = jaxsched.stack(schedules, share=False)
     steps = jnp.asarray(BOUNDARY_STEPS, jnp.float32)
 
-    def total(columns):
-        lrs = jax.vmap(lambda hp: _schedule(name, static, hp)(steps))(columns)
-        return jnp.sum(lrs)
+    def total(batched):
+        return jnp.sum(jax.vmap(lambda s: s(steps))(batched))
 
-    grads = jax.jit(jax.grad(total))(columns)
+    grads = jax.jit(jax.grad(total))(batched)
     assert _all_finite(grads), grads
-    assert all(grads[k].shape == columns[k].shape for k in columns)
+    for g, leaf in zip(jax.tree_util.tree_leaves(grads),
+                       jax.tree_util.tree_leaves(batched)):
+        assert g.shape == leaf.shape
 
 
 def test_gradient_with_respect_to_a_whole_batched_schedule():

@@ -2,7 +2,7 @@
 jaxsched itself (not by NumPy or JAX), whose message names the argument and
 shows the bad value. Nothing is accepted silently.
 
-The table is built from ``schedule_table.ROWS`` (generic bad numbers for every
+The table is built from ``cases.ROWS`` (generic bad numbers for every
 numeric argument, zero and negative values where they are invalid, bad
 switches and names) plus hand-written rows for lists, keys and serialized
 dicts.
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import jaxsched
-from schedule_table import ROWS
+from cases import ROWS
 
 NAN, INF = float("nan"), float("inf")
 _JAXSCHED_DIR = os.path.dirname(jaxsched.__file__)

@@ -11,7 +11,7 @@ import pytest
 
 import jaxsched
 import reference as ref
-from catalog import EXAMPLES, build
+from cases import EXAMPLES, build
 
 NAMES = sorted(EXAMPLES)
 N_STEPS = 45  # crosses every boundary of the catalog examples

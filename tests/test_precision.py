@@ -1,7 +1,10 @@
 """Precision against independent float64 references, in every float dtype.
 
+Every config of the case table (each row's example and cases) is checked.
+
 * float32: within 1e-6 relative plus 1e-7 of the schedule's peak, at integer
-  steps float32 holds exactly (up to 2**24), eagerly and under jit (schedule
+  steps float32 holds exactly (up to 2**24) and one step before, on and
+  after every mark of the config, eagerly and under jit (schedule
   as argument, and as a constant, where XLA rewrites ``s / c`` as
   ``s * (1 / c)``).
 * float64 (x64, Python and float64 hyperparameters): within 1e-14 relative
@@ -29,72 +32,29 @@ import pytest
 import jaxsched
 import reference as ref
 from jaxsched._cosine import _restart
-from schedule_table import ROWS, Inner, rates_in, restarts_reference
+from cases import ROWS, Inner, rates_in, restarts_reference
 
 # Extra configs per class (each row's example is always tested): long and
 # short decays, fractional decay_steps, staircase, warmup, every t_mul kind.
-CASES = {
-    "ExponentialDecay": [
-        dict(initial_learning_rate=3e-4, decay_steps=7, decay_rate=0.96,
-             staircase=True),
-        dict(initial_learning_rate=1.0, decay_steps=1e5, decay_rate=0.1),
-        dict(initial_learning_rate=0.1, decay_steps=3.7, decay_rate=0.999),
-    ],
-    "InverseTimeDecay": [
-        dict(initial_learning_rate=1e-3, decay_steps=7.5, decay_rate=2.0,
-             staircase=True),
-        dict(initial_learning_rate=0.1, decay_steps=10**6, decay_rate=100.0),
-    ],
-    "PiecewiseConstantDecay": [
-        dict(boundaries=[0.5, 1000.5, 10**6], values=[0.3, 0.2, 0.1, 1e-3]),
-    ],
-    "PolynomialDecay": [
-        dict(initial_learning_rate=0.1, decay_steps=1000, end_learning_rate=1e-3,
-             power=2.0),
-        dict(initial_learning_rate=0.1, decay_steps=1000, end_learning_rate=1e-3,
-             power=0.5),
-        dict(initial_learning_rate=1e-3, decay_steps=300, end_learning_rate=1e-5,
-             cycle=True),
-        dict(initial_learning_rate=0.1, decay_steps=10**6, end_learning_rate=0.0,
-             power=3.0),
-        # Rising (a warmup): the value near lr must not be end - (almost end).
-        dict(initial_learning_rate=1e-6, decay_steps=1000, end_learning_rate=1e-3),
-        dict(initial_learning_rate=1e-7, decay_steps=1000, end_learning_rate=1.0,
-             power=0.5),
-        dict(initial_learning_rate=1e-6, decay_steps=1000, end_learning_rate=2.0,
-             power=0.01),
-        dict(initial_learning_rate=0.0, decay_steps=700, end_learning_rate=0.1,
-             power=2.0, cycle=True),
-    ],
-    "CosineDecay": [
-        dict(initial_learning_rate=0.1, decay_steps=1000, alpha=0.1),
-        dict(initial_learning_rate=0.0, decay_steps=10**6, alpha=0.01,
-             warmup_target=3e-4, warmup_steps=5000),
-        dict(initial_learning_rate=0.01, decay_steps=1000, alpha=0.1,
-             warmup_target=0.1, warmup_steps=300),
-    ],
-    "CosineDecayRestarts": [
-        dict(initial_learning_rate=0.1, first_decay_steps=10, t_mul=1.5, m_mul=0.9,
-             alpha=0.01),
-        dict(initial_learning_rate=0.1, first_decay_steps=7, t_mul=1.0, m_mul=0.9),
-        dict(initial_learning_rate=0.1, first_decay_steps=1024, t_mul=0.5, m_mul=0.9,
-             alpha=0.1),
-        dict(initial_learning_rate=0.1, first_decay_steps=100, t_mul=3.0, m_mul=0.5),
-        dict(initial_learning_rate=0.1, first_decay_steps=1000, t_mul=0.75,
-             alpha=0.05),
-    ],
-    "LinearCosineDecay": [
-        dict(initial_learning_rate=0.1, decay_steps=1000, num_periods=2.5, alpha=0.1),
-        dict(initial_learning_rate=0.1, decay_steps=10**6, alpha=0.0, beta=0.0),
-    ],
-}
 
 REFERENCED = [row for row in ROWS if row.reference is not None]
 PRECISION = [
-    pytest.param(row, kw, id=f"{row.id}-{i}")
+    pytest.param(row, kw, marks, id=f"{row.id}-{i}")
     for row in REFERENCED
-    for i, kw in enumerate([row.example, *CASES.get(row.id, [])])
+    for i, (kw, marks) in enumerate(row.all_cases)
 ]
+_REFERENCES = {}
+
+
+def _reference(row, kw, steps, rounded):
+    """row.reference(steps, kw), at the float32 roundings of the
+    hyperparameters when `rounded`; computed once per config (the call
+    paths and hyperparameter kinds of one config share it)."""
+    key = (row.id, repr(kw), steps.tobytes(), rounded)
+    if key not in _REFERENCES:
+        _REFERENCES[key] = row.reference(steps, _rounded_to_float32(kw) if rounded
+                                         else kw)
+    return _REFERENCES[key]
 
 # Integer steps float32 holds exactly: dense at the start, then around
 # the ends of the long decays, and up to 2**24.
@@ -137,13 +97,23 @@ def _rounded_to_float32(kw):
     return {k: f32(v) for k, v in kw.items()}
 
 
-@pytest.mark.parametrize("row, kw", PRECISION)
-def test_float32_matches_the_float64_reference(row, kw, call):
+def _with_marks(steps, marks):
+    """`steps` plus one step before, on and after every mark (as float64 when a
+    mark is fractional)."""
+    around = [m + d for m in marks for d in (-1, 0, 1)]
+    if all(float(m).is_integer() for m in around):
+        return np.union1d(steps, np.asarray(around, steps.dtype))
+    return np.union1d(steps.astype(np.float64), around)
+
+
+@pytest.mark.parametrize("row, kw, marks", PRECISION)
+def test_float32_matches_the_float64_reference(row, kw, marks, call):
+    steps = _with_marks(STEPS, marks)
     with jax.enable_x64(False):
-        got = call(row.build(kw), STEPS)
+        got = call(row.build(kw), steps)
     assert got.dtype == jnp.float32
-    want = row.reference(STEPS, _rounded_to_float32(kw))
-    _assert_close(got, want, 1e-6, 1e-7, row.float32_atol(kw, STEPS))
+    want = _reference(row, kw, steps, rounded=True)
+    _assert_close(got, want, 1e-6, 1e-7, row.float32_atol(kw, steps))
 
 
 NEGATIVE_STEPS = -np.concatenate(
@@ -199,20 +169,23 @@ def test_cyclic_polynomial_is_precise_at_large_float32_steps(power, decay_steps,
 def _as_float64_arrays(kw):
     return {
         k: (np.asarray(v, np.float64) if isinstance(v, (int, float, list)) and
-            not isinstance(v, bool) else v)
+            not isinstance(v, bool) and not any(isinstance(x, Inner) for x in
+                                                np.atleast_1d(np.asarray(v, object)))
+            else v)
         for k, v in kw.items()
     }
 
 
-@pytest.mark.parametrize("row, kw", PRECISION)
+@pytest.mark.parametrize("row, kw, marks", PRECISION)
 @pytest.mark.parametrize("hyper", ["python", "float64"])
-def test_float64_matches_the_float64_reference(row, kw, hyper):
+def test_float64_matches_the_float64_reference(row, kw, marks, hyper):
     steps = np.concatenate([STEPS, [2**31 - 1, 2**32 + 1, 10**12]]).astype(np.int64)
+    steps = _with_marks(steps, marks)
     with jax.enable_x64(True):
         sched = row.build(kw if hyper == "python" else _as_float64_arrays(kw))
         for got in (sched(steps), jax.jit(lambda s: sched(s))(steps)):
             assert got.dtype == jnp.float64
-            _assert_close(got, row.reference(steps, kw), 1e-14, 1e-15)
+            _assert_close(got, _reference(row, kw, steps, rounded=False), 1e-14, 1e-15)
 
 
 @pytest.mark.parametrize("row", REFERENCED, ids=[row.id for row in REFERENCED])
@@ -297,7 +270,9 @@ def _exact_indices(steps, first, t_mul, dtype):
 
 
 def _restart_index(first, t_mul, steps, how):
-    """jaxsched's restart index (-1 past the horizon), as __call__ computes it."""
+    """jaxsched's restart index (-1 past the horizon), as __call__ computes it:
+    compiled with the hyperparameters as arguments (as every call, eager or
+    not, with the schedule as an argument) or as constants (a closure)."""
     dtype = steps.dtype
 
     def index(s, k, t):
@@ -305,8 +280,6 @@ def _restart_index(first, t_mul, steps, how):
         return jnp.where(past_end, -1, i)
 
     k, t = jnp.asarray(first, dtype), jnp.asarray(t_mul, dtype)
-    if how == "eager":
-        return index(steps, k, t)
     if how == "jit_arg":
         return jax.jit(index)(steps, k, t)
     return jax.jit(lambda s: index(s, k, t))(steps)  # hyperparameters as constants
@@ -328,7 +301,7 @@ RESTART_IDS = [f"t{t}-k{k}" for t, k in RESTARTS]
 
 
 @pytest.mark.parametrize("t_mul, first", RESTARTS, ids=RESTART_IDS)
-@pytest.mark.parametrize("how", ["eager", "jit_arg", "jit_closure"])
+@pytest.mark.parametrize("how", ["jit_arg", "jit_closure"])
 def test_restart_index_is_exact_around_every_restart_float32(t_mul, first, how):
     steps = _boundary_steps(_restart_starts(first, t_mul, 2**24))
     steps = steps[steps <= 2**24]

@@ -10,7 +10,7 @@ For random valid hyperparameters and random steps:
 * serialization: ``serialize`` -> JSON -> ``deserialize`` gives a schedule with
   the same values, bit for bit.
 
-A new class joins by adding one row to ``tests/schedule_table.py``.
+A new class joins by adding one row to ``tests/cases.py``.
 """
 
 import json
@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import jaxsched
-from schedule_table import ROW_IDS, ROWS
+from cases import ROW_IDS, ROWS
 
 # The suite draws a fixed set of examples (derandomized: CI is reproducible).
 # JAXSCHED_STRESS=N draws N times as many, at random, to hunt for new cases:
@@ -33,14 +33,14 @@ STRESS = int(os.environ.get("JAXSCHED_STRESS", "0"))
 
 SETTINGS = settings(
     deadline=None,
-    max_examples=25,
+    max_examples=8,
     derandomize=not STRESS,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
 
 def per_row_examples(test):
-    """The hypothesis test, with the row's ``max_examples`` (default 25)."""
+    """The hypothesis test, with the row's ``max_examples`` (default 8)."""
 
     def run(row):
         examples = (row.max_examples or SETTINGS.max_examples) * max(STRESS, 1)
@@ -176,21 +176,24 @@ def test_scalar_array_and_jitted_calls_agree(row, data):
         array = np.asarray(sched(batch))
         assert array.dtype == jax.dtypes.canonicalize_dtype(float)
         assert np.all(np.isfinite(array)) or row.noisy
+        # An eager call runs the schedule's compiled program; inside the
+        # user's jit, with the schedule as an argument, the same program is
+        # inlined: the same numbers, bit for bit (offsets included: the step
+        # is shifted inside the program either way).
         jitted = np.asarray(_jit_apply(sched, batch))
+        np.testing.assert_array_equal(jitted, array)
         scalars = np.stack([sched(s) for s in batch[::4]])
-        # The same numbers; different XLA programs round differently
-        # (vectorized transcendental functions, fused ops, division as a
-        # multiplication by the reciprocal). Each is within the precision
-        # tests' 1e-6 of the exact value, so two differ by at most twice that
-        # (times |log(value / value at 0)| for the exponential family, where
-        # an error in the exponent is an error in the value).
+        # Scalar calls are another program (other shapes vectorize and fuse
+        # differently). Each is within the precision tests' 1e-6 of the exact
+        # value, so two differ by at most twice that (times |log(value /
+        # value at 0)| for the exponential family, where an error in the
+        # exponent is an error in the value).
         v0 = max(abs(float(sched(0))), 1e-30)
         magnitude = np.maximum(np.abs(array.astype(np.float64)), 1e-30)
         growth = np.abs(np.log(magnitude) - np.log(v0))  # no underflow of the ratio
         peak = max([_peak(array), *map(abs, row.bounds(kw) if row.bounds else ())])
         tol = 2e-6 * np.abs(array) * (1 + growth) + 2e-7 * peak
         tol = tol + 2 * row.float32_atol(kw, batch)
-        np.testing.assert_array_less(np.abs(jitted - array), tol + 1e-30)
         tol = np.broadcast_to(tol, array.shape)
         np.testing.assert_array_less(np.abs(scalars - array[::4]), tol[::4] + 1e-30)
 

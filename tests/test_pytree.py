@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import jaxsched
-from catalog import EXAMPLES, STEPS, build, public_classes
+from cases import EXAMPLES, STEPS, build, public_classes
 
 NAMES = sorted(EXAMPLES)
 

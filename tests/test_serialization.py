@@ -18,9 +18,11 @@ import pytest
 
 import jaxsched
 import reference as ref
-from catalog import EXAMPLES, STEPS, build
+from cases import ROWS, STEPS
 
-NAMES = sorted(EXAMPLES)
+# Every config of the case table: each row's example and cases.
+ALL_CASES = [pytest.param(row, kw, id=f"{row.id}-{i}")
+             for row in ROWS for i, (kw, _) in enumerate(row.all_cases)]
 
 
 def _json_types_only(value):
@@ -31,9 +33,9 @@ def _json_types_only(value):
     return value is None or type(value) in (bool, int, float, str)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_config_is_plain_json_and_round_trips(name, x64):
-    sched = build(name)
+@pytest.mark.parametrize("row, kw", ALL_CASES)
+def test_config_is_plain_json_and_round_trips(row, kw, x64):
+    sched = row.build(kw)
     config = sched.get_config()
     assert _json_types_only(config), config
     blob = json.dumps(jaxsched.serialize(sched))

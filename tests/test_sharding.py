@@ -14,7 +14,7 @@ import pytest
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 import jaxsched
-from sweep_cases import REFERENCE, tolerance
+from cases import BY_ID, tolerance
 
 pytestmark = pytest.mark.skipif(jax.device_count() < 2, reason="needs several devices")
 
@@ -80,7 +80,7 @@ def test_a_jitted_vmap_over_a_sharded_sweep_runs_on_every_device():
     assert out.sharding.device_set == set(devices)
     assert {s.data.shape for s in out.addressable_shards} == {(1, len(steps))}
     ref = np.stack(
-        [REFERENCE["CosineDecayRestarts"](np.asarray(steps), **hp) for hp in hps]
+        [BY_ID["CosineDecayRestarts"].reference(np.asarray(steps), hp) for hp in hps]
     )
     np.testing.assert_allclose(out, ref, **tolerance(out.dtype))
     # The same function on the unsharded sweep gives the same numbers.

@@ -13,7 +13,7 @@ import pytest
 
 import jaxsched
 import reference as ref
-from schedule_table import ROW_IDS, ROWS, rates_in
+from cases import ROW_IDS, ROWS, rates_in
 
 F32_MAX = float(np.finfo(np.float32).max)
 # Python-number hyperparameters give JAX's default float (float64 under x64).

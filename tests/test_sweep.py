@@ -18,7 +18,23 @@ import pytest
 from jax.typing import ArrayLike
 
 import jaxsched
-from sweep_cases import CLASSES, REFERENCE, STEPS, SWEEPS, build, expected, tolerance
+import reference as keras_ref
+from cases import BY_ID, SWEPT_IDS, tolerance
+from cases import build_sweep as build
+from cases import expected_sweep as expected
+
+CLASSES = SWEPT_IDS
+# Rows whose sweep configs are plain numbers and lists (no nested schedules).
+FLAT = [name for name in CLASSES if all(
+    isinstance(v, (int, float, list)) and not any(hasattr(x, "build") for x in
+                                                  np.atleast_1d(np.asarray(v, object)))
+    for kw in BY_ID[name].sweep for v in kw.values())]
+
+# Steps that cross staircase, warmup, restart and piecewise boundaries and go
+# past the end of every decay.
+STEPS = np.array(
+    [0, 1, 4, 5, 9, 10, 11, 15, 19.5, 20, 24, 25, 26, 30, 35, 40, 70, 1000]
+)
 
 
 # Everything runs under jit: eager dispatch compiles every primitive on its
@@ -53,7 +69,7 @@ def test_stack_and_vmap_match_the_reference_per_member(name, x64):
 @pytest.mark.parametrize("name", CLASSES)
 def test_batched_schedule_called_directly_broadcasts_against_the_step(name):
     batched = jaxsched.stack(build(name))
-    n = len(SWEEPS[name][1])
+    n = len(BY_ID[name].sweep)
     ref = expected(name, STEPS)  # (n, T)
     at_ten = _call(batched, 10)
     assert at_ten.shape == (n,)
@@ -128,7 +144,7 @@ def test_jit_takes_a_new_sweep_of_the_same_shapes_without_retracing():
         out = curves(jaxsched.stack(schedules))
         ref = np.stack(
             [
-                REFERENCE["CosineDecay"](
+                keras_ref.cosine_decay(
                     np.arange(50), 0.0, 30, warmup_target=t, warmup_steps=w
                 )
                 for t, w in ((s.warmup_target, s.warmup_steps) for s in schedules)
@@ -151,7 +167,7 @@ def test_stack_works_inside_jit_on_traced_hyperparameters():
     initial, decay = jnp.array([0.1, 0.2, 0.4]), jnp.array([0.5, 0.9, 0.1])
     out = rates(initial, decay)
     ref = [
-        REFERENCE["ExponentialDecay"](15, float(i), 10, float(d))
+        keras_ref.exponential_decay(15, float(i), 10, float(d))
         for i, d in zip(initial, decay)
     ]
     np.testing.assert_allclose(out, ref, **tolerance(out.dtype))
@@ -351,7 +367,7 @@ def test_nested_schedules_stack_and_errors_name_the_inner_field():
     out = _vmapped(batched, axes, jnp.asarray(STEPS))
     ref = np.stack(
         [
-            f * REFERENCE["ExponentialDecay"](STEPS, lr, 10, 0.5)
+            f * keras_ref.exponential_decay(STEPS, lr, 10, 0.5)
             for lr, f in ((0.1, 1.0), (0.2, 0.5))
         ]
     )
@@ -379,17 +395,17 @@ def test_unstack_gives_back_the_configs(name, share):
     batched = jaxsched.stack(schedules, share=share)
     members = jaxsched.unstack(batched, jaxsched.sweep_axes(schedules, share=share))
     assert len(members) == len(schedules)
-    static = SWEEPS[name][0]
-    for member, original, hp in zip(members, schedules, SWEEPS[name][1]):
+    for member, original, hp in zip(members, schedules, BY_ID[name].sweep):
         assert type(member).__name__ == name
         # JSON round trip: the values given, as Python numbers and lists.
         config = json.loads(json.dumps(jaxsched.serialize(member)))["config"]
-        assert {k: config[k] for k in {**hp, **static}} == {**hp, **static}
+        given = json.loads(json.dumps(jaxsched.serialize(BY_ID[name].build(hp))))
+        assert {k: config[k] for k in hp} == {k: given["config"][k] for k in hp}
         assert config == json.loads(json.dumps(original.get_config()))
         again = jaxsched.deserialize(jaxsched.serialize(member))
         out = _call(again, jnp.asarray(STEPS))
-        ref = REFERENCE[name](STEPS, **hp, **static)
-        np.testing.assert_allclose(out, ref, **tolerance(out.dtype))
+        want = BY_ID[name].reference(STEPS, hp)
+        np.testing.assert_allclose(out, want, **tolerance(out.dtype))
 
 
 def test_unstack_of_a_tree_map_stack_with_axes_zero():
@@ -428,19 +444,21 @@ def test_unstack_errors():
 
 
 def _columns(name):
-    """Each hyperparameter of the sweep as one float64 array (members first)."""
-    members = SWEEPS[name][1]
-    return {
+    """(each hyperparameter of the sweep as one float64 array, members first;
+    the static options, equal in every member)."""
+    members = BY_ID[name].sweep
+    static = {k: v for k, v in members[0].items() if isinstance(v, (bool, str))}
+    columns = {
         k: jnp.asarray(np.array([hp[k] for hp in members], dtype=float))
-        for k in members[0]
+        for k in members[0] if k not in static
     }
+    return columns, static
 
 
-@pytest.mark.parametrize("name", CLASSES)
+@pytest.mark.parametrize("name", FLAT)
 def test_schedule_built_inside_vmap_from_traced_hyperparameters(name):
-    static = SWEEPS[name][0]
     cls = getattr(jaxsched, name)
-    columns = _columns(name)
+    columns, static = _columns(name)
 
     def curve(hp):  # hp holds tracers: the constructor must not concretize them
         return cls(**hp, **static)(jnp.asarray(STEPS))
@@ -461,12 +479,12 @@ def test_array_hyperparameters_broadcast_against_the_step():
     rates = jnp.array([0.1, 0.2, 0.4])
     sched = jaxsched.ExponentialDecay(rates, 1000, 0.9)
     ref = np.stack(
-        [REFERENCE["ExponentialDecay"](STEPS, r, 1000, 0.9) for r in (0.1, 0.2, 0.4)]
+        [keras_ref.exponential_decay(STEPS, r, 1000, 0.9) for r in (0.1, 0.2, 0.4)]
     )
     scalar = _call(sched, 2500)
     assert scalar.shape == (3,)
     at_2500 = [
-        REFERENCE["ExponentialDecay"](2500, r, 1000, 0.9) for r in (0.1, 0.2, 0.4)
+        keras_ref.exponential_decay(2500, r, 1000, 0.9) for r in (0.1, 0.2, 0.4)
     ]
     np.testing.assert_allclose(scalar, at_2500, **tolerance(scalar.dtype))
     curves = _call(sched, jnp.asarray(STEPS)[:, None])
@@ -489,7 +507,7 @@ def test_piecewise_with_a_batch_of_boundaries_and_values():
     out = _call(sched, jnp.asarray(STEPS)[:, None])
     ref = np.stack(
         [
-            REFERENCE["PiecewiseConstantDecay"](STEPS, b, v)
+            keras_ref.piecewise_constant_decay(STEPS, b, v)
             for b, v in zip(boundaries, values)
         ]
     )

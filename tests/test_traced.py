@@ -15,7 +15,7 @@ import pytest
 from jax.experimental import checkify
 
 import jaxsched
-from schedule_table import ROW_IDS, ROWS, Inner
+from cases import ROW_IDS, ROWS, Inner
 
 STEPS = jnp.array([0, 1, 5, 10, 11, 50, 100, 101, 1000])
 
@@ -24,6 +24,7 @@ STEPS = jnp.array([0, 1, 5, 10, 11, 50, 100, 101, 1000])
 TRACED = {row.id: [n for n in row.numbers if not isinstance(row.example.get(n), Inner)]
           for row in ROWS}
 TRACED["PiecewiseConstantDecay"] = ["boundaries", "values"]
+TRACED["JoinSchedules"] = ["boundaries"]
 
 
 def _split(row):

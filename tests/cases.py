@@ -1,10 +1,18 @@
-"""One row per schedule class: what the robustness tests need to know about it.
+"""The case table: one row per public schedule class, all the generic tests need.
 
-The property-based, step-type, precision and hostile-input tests iterate over
-``ROWS``. A new schedule class joins all of them by adding one ``Row``:
+Every generic test iterates over ``ROWS``: values against the independent
+reference around every boundary (``test_table.py``), pytree behaviour, step
+types and ranges, precision, dtypes, jit/eager/vmap/grad, sweeps, sharding,
+serialization, optax, property-based curves and hostile input. A new
+schedule class joins all of them by adding one ``Row``:
 
 * ``example``: a valid config, also the base the hostile tests break one
-  argument of;
+  argument of; ``marks``: its boundary steps (decay, warmup, restart,
+  piecewise), checked at ±1;
+* ``cases``: more configs, each with its marks (the other switches,
+  nested schedules, offsets);
+* ``sweep``: configs of one structure that differ in several
+  hyperparameters (stacked, vmapped and sharded as one sweep);
 * ``kwargs``: a hypothesis strategy of valid configs;
 * ``numbers`` / ``positive`` / ``nonnegative``: which arguments are numbers,
   which must be > 0 and which >= 0 (the hostile table is built from these);
@@ -66,14 +74,32 @@ class Row:
     # Hypothesis examples per property test (None: the test's default), to
     # keep the suite's time.
     max_examples: int | None = None
+    # The boundary steps of `example`.
+    marks: tuple = ()
+    # More (config, marks) pairs.
+    cases: tuple = ()
+    # Members of a sweep (full configs of one structure).
+    sweep: tuple = ()
 
     @property
     def id(self) -> str:
         return self.cls.__name__
 
+    @property
+    def all_cases(self) -> list[tuple[dict, tuple]]:
+        """(config, marks) for the example and every case."""
+        return [(self.example, self.marks), *self.cases]
+
     def build(self, kw: dict[str, Any]) -> jaxsched.LearningRateSchedule:
-        return self.cls(**{k: v.build() if isinstance(v, Inner) else v
-                           for k, v in kw.items()})
+        return self.cls(**{k: _built(v) for k, v in kw.items()})
+
+
+def _built(v):
+    if isinstance(v, Inner):
+        return v.build()
+    if isinstance(v, list) and v and all(isinstance(x, Inner) for x in v):
+        return [x.build() for x in v]
+    return v
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,6 +129,16 @@ def rates_in(kw, dtype):
         if arg in kw:
             kw[arg] = jnp.asarray(kw[arg], dtype)
             rounded[arg] = np.asarray(kw[arg], np.float64).tolist()
+    for arg in ("schedule", "schedules"):  # composition: the inner rates
+        inner = kw.get(arg)
+        if inner is not None:
+            pairs = [rates_in(x.kw, dtype) for x in np.atleast_1d(np.asarray(inner,
+                                                                             object))]
+            kw[arg] = [Inner(x.name, p[0]) for x, p in zip(np.atleast_1d(inner), pairs)]
+            rounded[arg] = [Inner(x.name, p[1]) for x, p in
+                            zip(np.atleast_1d(inner), pairs)]
+            if isinstance(inner, Inner):
+                kw[arg], rounded[arg] = kw[arg][0], rounded[arg][0]
     after = kw.get("after_warmup_lr_sched")
     if isinstance(after, Inner):
         inner, inner_rounded = rates_in(after.kw, dtype)
@@ -360,6 +396,41 @@ ROWS = [
         bounds=_exp_bounds,
         monotone=_exp_monotone,
         reference=lambda s, kw: ref.exponential_decay(s, **kw),
+        marks=(100, 200),
+        cases=(
+            ({'initial_learning_rate': 0.0003,
+              'decay_steps': 7,
+              'decay_rate': 0.96,
+              'staircase': True},
+             ()),
+            ({'initial_learning_rate': 1.0,
+              'decay_steps': 100000.0,
+              'decay_rate': 0.1},
+             ()),
+            ({'initial_learning_rate': 0.1, 'decay_steps': 3.7, 'decay_rate': 0.999},
+             ()),
+            ({'initial_learning_rate': 0.1, 'decay_steps': 10, 'decay_rate': 0.5},
+             (10, 20, 30, 40)),
+            ({'initial_learning_rate': 0.1,
+              'decay_steps': 10,
+              'decay_rate': 0.5,
+              'staircase': True},
+             (10, 20, 30)),
+        ),
+        sweep=(
+            {'initial_learning_rate': 0.1,
+             'decay_steps': 10,
+             'decay_rate': 0.5,
+             'staircase': True},
+            {'initial_learning_rate': 0.2,
+             'decay_steps': 10,
+             'decay_rate': 0.9,
+             'staircase': True},
+            {'initial_learning_rate': 0.05,
+             'decay_steps': 10,
+             'decay_rate': 0.3,
+             'staircase': True},
+        ),
     ),
     Row(
         jaxsched.InverseTimeDecay,
@@ -372,6 +443,28 @@ ROWS = [
         monotone=lambda kw: [(0, None, -1)],
         reference=lambda s, kw: ref.inverse_time_decay(s, **kw),
         negative="hold",
+        marks=(10, 20),
+        cases=(
+            ({'initial_learning_rate': 0.001,
+              'decay_steps': 7.5,
+              'decay_rate': 2.0,
+              'staircase': True},
+             ()),
+            ({'initial_learning_rate': 0.1,
+              'decay_steps': 1000000,
+              'decay_rate': 100.0},
+             ()),
+            ({'initial_learning_rate': 0.1,
+              'decay_steps': 10,
+              'decay_rate': 0.5,
+              'staircase': True},
+             (10, 20, 30)),
+        ),
+        sweep=(
+            {'initial_learning_rate': 0.1, 'decay_steps': 10, 'decay_rate': 0.5},
+            {'initial_learning_rate': 0.3, 'decay_steps': 7, 'decay_rate': 2.0},
+            {'initial_learning_rate': 0.01, 'decay_steps': 100, 'decay_rate': 0.0},
+        ),
     ),
     Row(
         jaxsched.PiecewiseConstantDecay,
@@ -381,6 +474,20 @@ ROWS = [
         bounds=lambda kw: (min(kw["values"]), max(kw["values"])),
         end=_piecewise_end,
         reference=lambda s, kw: ref.piecewise_constant_decay(s, **kw),
+        marks=(10, 20),
+        cases=(
+            ({'boundaries': [0.5, 1000.5, 1000000], 'values': [0.3, 0.2, 0.1, 0.001]},
+             ()),
+            ({'boundaries': [5.5, 20.25], 'values': [1.0, 0.5, 0.1]},
+             (5, 6, 20, 21)),
+            ({'boundaries': [-5, 0, 100], 'values': [4.0, 3.0, 2.0, 1.0]},
+             (-5, 0, 100)),
+        ),
+        sweep=(
+            {'boundaries': [10, 25], 'values': [1.0, 0.5, 0.1]},
+            {'boundaries': [10, 25], 'values': [0.3, 0.2, 0.01]},
+            {'boundaries': [10, 25], 'values': [0.1, 0.1, 0.1]},
+        ),
     ),
     Row(
         jaxsched.PolynomialDecay,
@@ -394,6 +501,77 @@ ROWS = [
         end=lambda kw: None if kw.get("cycle", False) else kw["decay_steps"],
         continuous_at=_poly_continuous,
         reference=lambda s, kw: ref.polynomial_decay(s, **kw),
+        marks=(100,),
+        cases=(
+            ({'initial_learning_rate': 0.1,
+              'decay_steps': 1000,
+              'end_learning_rate': 0.001,
+              'power': 2.0},
+             ()),
+            ({'initial_learning_rate': 0.1,
+              'decay_steps': 1000,
+              'end_learning_rate': 0.001,
+              'power': 0.5},
+             ()),
+            ({'initial_learning_rate': 0.001,
+              'decay_steps': 300,
+              'end_learning_rate': 1e-05,
+              'cycle': True},
+             ()),
+            ({'initial_learning_rate': 0.1,
+              'decay_steps': 1000000,
+              'end_learning_rate': 0.0,
+              'power': 3.0},
+             ()),
+            ({'initial_learning_rate': 1e-06,
+              'decay_steps': 1000,
+              'end_learning_rate': 0.001},
+             ()),
+            ({'initial_learning_rate': 1e-07,
+              'decay_steps': 1000,
+              'end_learning_rate': 1.0,
+              'power': 0.5},
+             ()),
+            ({'initial_learning_rate': 1e-06,
+              'decay_steps': 1000,
+              'end_learning_rate': 2.0,
+              'power': 0.01},
+             ()),
+            ({'initial_learning_rate': 0.0,
+              'decay_steps': 700,
+              'end_learning_rate': 0.1,
+              'power': 2.0,
+              'cycle': True},
+             ()),
+            ({'initial_learning_rate': 0.1,
+              'decay_steps': 30,
+              'end_learning_rate': 0.01,
+              'power': 0.5},
+             (30,)),
+            ({'initial_learning_rate': 0.1,
+              'decay_steps': 12,
+              'end_learning_rate': 0.01,
+              'power': 2.0,
+              'cycle': True},
+             (12, 24, 36)),
+        ),
+        sweep=(
+            {'initial_learning_rate': 0.1,
+             'decay_steps': 20,
+             'end_learning_rate': 0.01,
+             'power': 1.0,
+             'cycle': True},
+            {'initial_learning_rate': 0.2,
+             'decay_steps': 20,
+             'end_learning_rate': 0.0,
+             'power': 0.5,
+             'cycle': True},
+            {'initial_learning_rate': 0.3,
+             'decay_steps': 20,
+             'end_learning_rate': 0.05,
+             'power': 2.0,
+             'cycle': True},
+        ),
     ),
     Row(
         jaxsched.CosineDecay,
@@ -409,6 +587,53 @@ ROWS = [
         end=_cosine_end,
         continuous_at=_cosine_continuous,
         reference=_cosine_reference,
+        marks=(10, 110),
+        cases=(
+            ({'initial_learning_rate': 0.1, 'decay_steps': 1000, 'alpha': 0.1},
+             ()),
+            ({'initial_learning_rate': 0.0,
+              'decay_steps': 1000000,
+              'alpha': 0.01,
+              'warmup_target': 0.0003,
+              'warmup_steps': 5000},
+             ()),
+            ({'initial_learning_rate': 0.01,
+              'decay_steps': 1000,
+              'alpha': 0.1,
+              'warmup_target': 0.1,
+              'warmup_steps': 300},
+             ()),
+            ({'initial_learning_rate': 0.1, 'decay_steps': 30, 'alpha': 0.1},
+             (30,)),
+            ({'initial_learning_rate': 0.0,
+              'decay_steps': 30,
+              'alpha': 0.1,
+              'warmup_target': 0.1,
+              'warmup_steps': 10},
+             (10, 40)),
+            ({'initial_learning_rate': 0.05,
+              'decay_steps': 25,
+              'warmup_target': 0.1,
+              'warmup_steps': 0},
+             (25,)),
+        ),
+        sweep=(
+            {'initial_learning_rate': 0.0,
+             'decay_steps': 30,
+             'alpha': 0.1,
+             'warmup_target': 0.1,
+             'warmup_steps': 0},
+            {'initial_learning_rate': 0.0,
+             'decay_steps': 30,
+             'alpha': 0.0,
+             'warmup_target': 0.2,
+             'warmup_steps': 5},
+            {'initial_learning_rate': 0.01,
+             'decay_steps': 30,
+             'alpha': 0.5,
+             'warmup_target': 0.05,
+             'warmup_steps': 10},
+        ),
     ),
     Row(
         jaxsched.CosineDecayRestarts,
@@ -422,6 +647,74 @@ ROWS = [
         end=_restarts_end,
         reference=restarts_reference,
         negative="hold",
+        marks=(10, 30, 70),
+        cases=(
+            ({'initial_learning_rate': 0.1,
+              'first_decay_steps': 10,
+              't_mul': 1.5,
+              'm_mul': 0.9,
+              'alpha': 0.01},
+             ()),
+            ({'initial_learning_rate': 0.1,
+              'first_decay_steps': 7,
+              't_mul': 1.0,
+              'm_mul': 0.9},
+             ()),
+            ({'initial_learning_rate': 0.1,
+              'first_decay_steps': 1024,
+              't_mul': 0.5,
+              'm_mul': 0.9,
+              'alpha': 0.1},
+             ()),
+            ({'initial_learning_rate': 0.1,
+              'first_decay_steps': 100,
+              't_mul': 3.0,
+              'm_mul': 0.5},
+             ()),
+            ({'initial_learning_rate': 0.1,
+              'first_decay_steps': 1000,
+              't_mul': 0.75,
+              'alpha': 0.05},
+             ()),
+            ({'initial_learning_rate': 0.1,
+              'first_decay_steps': 10,
+              't_mul': 1.5,
+              'm_mul': 0.8,
+              'alpha': 0.05},
+             (10, 25, 47.5)),
+            ({'initial_learning_rate': 0.1,
+              'first_decay_steps': 7,
+              't_mul': 1.0,
+              'm_mul': 0.5},
+             (7, 14, 21)),
+            ({'initial_learning_rate': 0.1,
+              'first_decay_steps': 8,
+              't_mul': 0.5,
+              'alpha': 0.1},
+             (8, 12, 14, 16)),
+        ),
+        sweep=(
+            {'initial_learning_rate': 0.1,
+             'first_decay_steps': 10,
+             't_mul': 2.0,
+             'm_mul': 1.0,
+             'alpha': 0.0},
+            {'initial_learning_rate': 0.1,
+             'first_decay_steps': 10,
+             't_mul': 1.0,
+             'm_mul': 0.5,
+             'alpha': 0.1},
+            {'initial_learning_rate': 0.2,
+             'first_decay_steps': 10,
+             't_mul': 0.5,
+             'm_mul': 0.9,
+             'alpha': 0.0},
+            {'initial_learning_rate': 0.2,
+             'first_decay_steps': 10,
+             't_mul': 1.5,
+             'm_mul': 0.0,
+             'alpha': 0.2},
+        ),
     ),
     Row(
         jaxsched.LinearCosineDecay,
@@ -435,6 +728,42 @@ ROWS = [
         end=lambda kw: kw["decay_steps"],
         reference=lambda s, kw: ref.linear_cosine_decay(s, **kw),
         float32_atol=_phase_atol,
+        marks=(100,),
+        cases=(
+            ({'initial_learning_rate': 0.1,
+              'decay_steps': 1000,
+              'num_periods': 2.5,
+              'alpha': 0.1},
+             ()),
+            ({'initial_learning_rate': 0.1,
+              'decay_steps': 1000000,
+              'alpha': 0.0,
+              'beta': 0.0},
+             ()),
+            ({'initial_learning_rate': 0.1,
+              'decay_steps': 30,
+              'num_periods': 2.0,
+              'alpha': 0.1,
+              'beta': 0.01},
+             (30,)),
+        ),
+        sweep=(
+            {'initial_learning_rate': 0.1,
+             'decay_steps': 40,
+             'num_periods': 0.5,
+             'alpha': 0.0,
+             'beta': 0.001},
+            {'initial_learning_rate': 0.2,
+             'decay_steps': 40,
+             'num_periods': 2.0,
+             'alpha': 0.1,
+             'beta': 0.01},
+            {'initial_learning_rate': 0.05,
+             'decay_steps': 40,
+             'num_periods': 1.0,
+             'alpha': 0.0,
+             'beta': 0.0},
+        ),
     ),
     Row(
         jaxsched.NoisyLinearCosineDecay,
@@ -446,6 +775,19 @@ ROWS = [
         nonnegative=("initial_variance",),
         noisy=True,
         float32_atol=_phase_atol,
+        marks=(100,),
+        sweep=(
+            {'initial_learning_rate': 0.1, 'decay_steps': 100, 'seed': 1},
+            {'initial_learning_rate': 0.2,
+             'decay_steps': 100,
+             'initial_variance': 0.5,
+             'seed': 2},
+            {'initial_learning_rate': 0.05,
+             'decay_steps': 100,
+             'initial_variance': 0.0,
+             'num_periods': 1.0,
+             'seed': 3},
+        ),
     ),
 ]
 
@@ -501,6 +843,14 @@ def _o(kw):
     return kw.get("offset", 0)
 
 
+def _o_up(kw):
+    """The offset, or its float32 rounding when that is larger (>= 0): a
+    fractional offset is a float32 hyperparameter without x64, and the
+    extrapolation before it reaches that far back."""
+    o = _o(kw)
+    return max(o, float(np.float32(o)), 0)
+
+
 def _resolved(points):
     """The continuity points float64 resolves: a piece shorter than 1e-3 of
     its end step (1e-6 steps after an offset of 32) ends at a step rounded by
@@ -522,48 +872,6 @@ def _shifted_segments(segments, kw):
     return [(a + o, None if b is None else b + o, sign) for a, b, sign in segments]
 
 
-def _offset_atol(name, other=None):
-    """A fractional offset float32 cannot hold: a traced (jitted) call
-    subtracts float32(offset), an eager one the exact offset (on the host, in
-    float64). The step the base formula sees differs by up to
-    |offset - float32(offset)| plus one rounding of the difference; the
-    values differ by what the reference changes over that (at a staircase
-    or boundary step, the whole jump)."""
-    fn = MG[name]
-
-    def reference(steps, kw):
-        out = []
-        for t in steps.reshape(-1).tolist():
-            try:
-                out.append(fn(t, **kw))
-            except OverflowError:  # the float64 reference; float32 saturates
-                out.append(math.inf)
-        return np.asarray(out, np.float64).reshape(steps.shape)
-
-    def atol(kw, steps):
-        extra = other(kw, steps) if other else 0.0
-        o = _o(kw)
-        err = abs(o - float(np.float32(o)))
-        if err == 0:
-            return extra
-        s = np.asarray(steps, np.float64)
-        # Where float32's spacing at the step is well above the offset, both
-        # differences round to the step itself.
-        near = np.spacing(np.abs(s).astype(np.float32)) <= 4 * abs(o)
-        s = s[near]
-        d = err + np.spacing(np.abs(s - o).astype(np.float32)).astype(np.float64)
-        at = reference(s, kw)
-        with np.errstate(invalid="ignore"):  # inf - inf
-            change = np.maximum(np.abs(reference(s + d, kw) - at),
-                                np.abs(reference(s - d, kw) - at))
-        change = np.where(np.isfinite(change), change, 0.0)  # saturated: equal
-        out = np.zeros(near.shape)
-        out[near] = 2 * change
-        return extra + out
-
-    return atol
-
-
 def _exp_offset_bounds(kw):
     lr, rate, k = kw["initial_learning_rate"], kw["decay_rate"], kw["decay_steps"]
     if rate > 1:
@@ -572,7 +880,7 @@ def _exp_offset_bounds(kw):
     # more with staircase, whose exponent is floored).
     back = 0.0
     if not kw.get("hold_before_offset", False):
-        back = max(_o(kw), 0) / k + (1 if kw.get("staircase") else 0)
+        back = _o_up(kw) / k + (1 if kw.get("staircase") else 0)
     # float32 evaluates rate ** (-back) with an error of a few units of
     # 2**-24 in the exponent's value, that is relative to the result's log.
     log_growth = -back * math.log(rate)
@@ -596,7 +904,7 @@ def _poly_offset_bounds(kw):
         return lo, hi
     # Step 0 extrapolates furthest: (lr - end) * (1 + offset / k) ** power + end.
     lr, end = kw["initial_learning_rate"], kw.get("end_learning_rate", 0.0001)
-    v0 = (lr - end) * (1 + _o(kw) / kw["decay_steps"]) ** kw.get("power", 1.0) + end
+    v0 = (lr - end) * (1 + _o_up(kw) / kw["decay_steps"]) ** kw.get("power", 1.0) + end
     return min(lo, v0), max(hi, v0)
 
 
@@ -828,6 +1136,20 @@ def _step_cosine_continuous(kw):
     return _resolved(points)
 
 
+_LW_SWEEP = tuple(
+    dict(after_warmup_lr_sched=Inner("PolynomialDecay", dict(
+        initial_learning_rate=lr, decay_steps=100, end_learning_rate=0.01)),
+         warmup_steps=w, warmup_learning_rate=w0)
+    for lr, w, w0 in ((0.1, 10, 0.0), (0.2, 20, 0.01), (0.05, 5, 0.1))
+)
+_PW_SWEEP = tuple(
+    dict(after_warmup_lr_sched=Inner("CosineDecay", dict(
+        initial_learning_rate=lr, decay_steps=100, alpha=0.1)),
+         warmup_steps=w, power=p)
+    for lr, w, p in ((0.1, 10, 2.0), (0.2, 20, 1.0), (0.05, 5, 0.5))
+)
+
+
 _BY_NAME = {row.id: row for row in ROWS}
 
 ROWS += [
@@ -841,9 +1163,29 @@ ROWS += [
         bounds=_exp_offset_bounds,
         monotone=_exp_monotone,
         reference=_mg_reference("ExponentialDecayWithOffset"),
-        max_examples=10,
-        float32_atol=_offset_atol("ExponentialDecayWithOffset"),
+        max_examples=5,
         accepts_none=("staircase",),
+        marks=(10, 110, 210),
+        cases=(
+            (dict(initial_learning_rate=1.0, decay_steps=100, decay_rate=0.5, offset=10),
+             (10, 110)),
+            (dict(initial_learning_rate=2.5, decay_steps=7, decay_rate=0.96, staircase=True, offset=30),
+             (-10, 30, 37, 44)),
+        ),
+        sweep=(
+            {'initial_learning_rate': 0.1,
+             'decay_steps': 100,
+             'decay_rate': 0.5,
+             'offset': 10},
+            {'initial_learning_rate': 0.2,
+             'decay_steps': 100,
+             'decay_rate': 0.9,
+             'offset': 20},
+            {'initial_learning_rate': 0.05,
+             'decay_steps': 100,
+             'decay_rate': 0.3,
+             'offset': 0},
+        ),
     ),
     Row(
         jaxsched.PiecewiseConstantDecayWithOffset,
@@ -853,8 +1195,19 @@ ROWS += [
         bounds=lambda kw: (min(kw["values"]), max(kw["values"])),
         end=_piecewise_offset_end,
         reference=_mg_reference("PiecewiseConstantDecayWithOffset"),
-        max_examples=10,
-        float32_atol=_offset_atol("PiecewiseConstantDecayWithOffset"),
+        max_examples=5,
+        marks=(15, 25, 35),
+        cases=(
+            (dict(boundaries=[50, 80], values=[1.0, 0.5, 0.1], offset=10),
+             (10, 60, 90)),
+            (dict(boundaries=[-5, 20], values=[2.0, 1.0, 0.5], offset=10, hold_before_offset=True),
+             (5, 10, 30)),
+        ),
+        sweep=(
+            {'boundaries': [10, 20], 'values': [1.0, 0.5, 0.1], 'offset': 15},
+            {'boundaries': [10, 20], 'values': [0.3, 0.2, 0.01], 'offset': 5},
+            {'boundaries': [10, 20], 'values': [0.1, 0.1, 0.1], 'offset': 0},
+        ),
     ),
     Row(
         jaxsched.PolynomialDecayWithOffset,
@@ -870,8 +1223,33 @@ ROWS += [
             kw["decay_steps"], _o(kw)),
         continuous_at=lambda kw: _shifted(_poly_continuous(kw), kw),
         reference=_mg_reference("PolynomialDecayWithOffset"),
-        max_examples=10,
-        float32_atol=_offset_atol("PolynomialDecayWithOffset"),
+        max_examples=5,
+        marks=(10, 110),
+        cases=(
+            (dict(initial_learning_rate=1.0, decay_steps=100, offset=10),
+             (-90, 10, 110)),
+            (dict(initial_learning_rate=0.1, decay_steps=30, end_learning_rate=0.0, power=0.5, offset=20),
+             (20, 50)),
+            (dict(initial_learning_rate=1.0, decay_steps=12, end_learning_rate=0.1, power=2.0, cycle=True, offset=5),
+             (-7, 5, 17, 29)),
+        ),
+        sweep=(
+            {'initial_learning_rate': 0.1,
+             'decay_steps': 100,
+             'end_learning_rate': 0.01,
+             'power': 1.0,
+             'offset': 10},
+            {'initial_learning_rate': 0.2,
+             'decay_steps': 100,
+             'end_learning_rate': 0.0,
+             'power': 0.5,
+             'offset': 30},
+            {'initial_learning_rate': 0.3,
+             'decay_steps': 100,
+             'end_learning_rate': 0.05,
+             'power': 2.0,
+             'offset': 0},
+        ),
     ),
     Row(
         jaxsched.CosineDecayWithOffset,
@@ -887,8 +1265,38 @@ ROWS += [
         end=_cosine_offset_end,
         continuous_at=lambda kw: _shifted(_cosine_continuous(kw), kw),
         reference=_mg_reference("CosineDecayWithOffset"),
-        max_examples=10,
-        float32_atol=_offset_atol("CosineDecayWithOffset"),
+        max_examples=5,
+        marks=(10, 20, 120),
+        cases=(
+            (dict(initial_learning_rate=1.0, decay_steps=100, offset=10),
+             (-40, 10, 60, 110)),
+            (dict(initial_learning_rate=0.1, decay_steps=40, alpha=0.1, offset=25),
+             (25, 65)),
+            (dict(initial_learning_rate=0.0, decay_steps=40, warmup_target=0.2, warmup_steps=10, offset=15),
+             (15, 25, 65)),
+            (dict(initial_learning_rate=0.05, decay_steps=25, warmup_target=0.1, warmup_steps=0, offset=10),
+             (10, 35)),
+        ),
+        sweep=(
+            {'initial_learning_rate': 0.0,
+             'decay_steps': 100,
+             'alpha': 0.0,
+             'warmup_target': 0.1,
+             'warmup_steps': 10,
+             'offset': 10},
+            {'initial_learning_rate': 0.01,
+             'decay_steps': 100,
+             'alpha': 0.1,
+             'warmup_target': 0.2,
+             'warmup_steps': 5,
+             'offset': 0},
+            {'initial_learning_rate': 0.0,
+             'decay_steps': 100,
+             'alpha': 0.5,
+             'warmup_target': 0.05,
+             'warmup_steps': 20,
+             'offset': 25},
+        ),
     ),
     Row(
         jaxsched.LinearWarmup,
@@ -903,7 +1311,19 @@ ROWS += [
         end=_warmup_end,
         continuous_at=_linear_warmup_continuous,
         reference=_mg_reference("LinearWarmup"),
-        max_examples=10,
+        max_examples=5,
+        marks=(10, 100),
+        cases=(
+            (dict(after_warmup_lr_sched=Inner('PiecewiseConstantDecayWithOffset', {'boundaries': [10000, 20000], 'values': [0.1, 0.01, 0.001]}), warmup_steps=500, warmup_learning_rate=0.01),
+             (250, 500, 10000, 20000)),
+            (dict(after_warmup_lr_sched=0.1, warmup_steps=500, warmup_learning_rate=0.01),
+             (250, 500)),
+            (dict(after_warmup_lr_sched=Inner('StepCosineDecayWithOffset', {'values': [0.0001, 5e-05], 'boundaries': [0, 500000], 'offset': 10000}), warmup_steps=10000, warmup_learning_rate=0.0),
+             (5000, 10000, 20000, 499999, 510000)),
+            (dict(after_warmup_lr_sched=Inner('ExponentialDecay', {'initial_learning_rate': 0.1, 'decay_steps': 10, 'decay_rate': 0.5}), warmup_steps=0, warmup_learning_rate=0.0),
+             (10,)),
+        ),
+        sweep=_LW_SWEEP,
     ),
     Row(
         jaxsched.PolynomialWarmUp,
@@ -918,7 +1338,17 @@ ROWS += [
         end=_warmup_end,
         continuous_at=_poly_warmup_continuous,
         reference=_mg_reference("PolynomialWarmUp"),
-        max_examples=10,
+        max_examples=5,
+        marks=(1, 10, 100),
+        cases=(
+            (dict(after_warmup_lr_sched=Inner('PiecewiseConstantDecayWithOffset', {'boundaries': [10000, 20000], 'values': [0.1, 0.01, 0.001]}), warmup_steps=500, power=2.0),
+             (250, 500, 10000, 20000)),
+            (dict(after_warmup_lr_sched=Inner('PolynomialDecay', {'initial_learning_rate': 0.2, 'decay_steps': 100, 'power': 0.5}), warmup_steps=20, power=0.5),
+             (20, 100)),
+            (dict(after_warmup_lr_sched=0.3, warmup_steps=0),
+             (-5,)),
+        ),
+        sweep=_PW_SWEEP,
     ),
     Row(
         jaxsched.DirectPowerDecay,
@@ -928,9 +1358,21 @@ ROWS += [
         bounds=_direct_power_bounds,
         monotone=lambda kw: [(0, None, -1 if kw.get("power", 1.0) <= 0 else 1)],
         reference=_mg_reference("DirectPowerDecay"),
-        max_examples=10,
+        max_examples=5,
         negative="hold",  # steps below 1 count as 1
         float32_atol=_power_atol,
+        marks=(1,),
+        cases=(
+            (dict(initial_learning_rate=1.0, power=-1.0),
+             (250,)),
+            (dict(initial_learning_rate=0.001, power=1.5),
+             (100,)),
+        ),
+        sweep=(
+            {'initial_learning_rate': 0.1, 'power': -0.5},
+            {'initial_learning_rate': 0.2, 'power': -1.0},
+            {'initial_learning_rate': 0.05, 'power': 0.5},
+        ),
     ),
     Row(
         jaxsched.PowerAndLinearDecay,
@@ -946,8 +1388,36 @@ ROWS += [
         else None,
         continuous_at=_power_linear_continuous,
         reference=_mg_reference("PowerAndLinearDecay"),
-        max_examples=10,
-        float32_atol=_offset_atol("PowerAndLinearDecay", _power_atol),
+        max_examples=5,
+        float32_atol=_power_atol,
+        marks=(10, 11, 60, 110),
+        cases=(
+            (dict(initial_learning_rate=1.0, power=-1.0, linear_decay_fraction=0.0, total_decay_steps=100),
+             (40, 60, 100)),
+            (dict(initial_learning_rate=1.0, power=0.0, linear_decay_fraction=1.0, total_decay_steps=100),
+             (40, 60, 100)),
+            (dict(initial_learning_rate=1.0, power=-1.0, linear_decay_fraction=0.5, total_decay_steps=100),
+             (40, 50, 60, 100)),
+            (dict(initial_learning_rate=1.0, power=-1.0, linear_decay_fraction=0.5, total_decay_steps=100, offset=90),
+             (90, 130, 140, 150, 190, 200)),
+        ),
+        sweep=(
+            {'initial_learning_rate': 1.0,
+             'total_decay_steps': 100,
+             'power': -0.5,
+             'linear_decay_fraction': 0.5,
+             'offset': 10},
+            {'initial_learning_rate': 0.5,
+             'total_decay_steps': 100,
+             'power': -1.0,
+             'linear_decay_fraction': 0.25,
+             'offset': 0},
+            {'initial_learning_rate': 2.0,
+             'total_decay_steps': 100,
+             'power': 0.0,
+             'linear_decay_fraction': 1.0,
+             'offset': 30},
+        ),
     ),
     Row(
         jaxsched.PowerDecayWithOffset,
@@ -958,8 +1428,29 @@ ROWS += [
         bounds=lambda kw: (0.0, kw.get("pre_offset_learning_rate", 1.0e6)),
         monotone=_power_offset_monotone,
         reference=_mg_reference("PowerDecayWithOffset"),
-        max_examples=10,
-        float32_atol=_offset_atol("PowerDecayWithOffset", _power_atol),
+        max_examples=5,
+        float32_atol=_power_atol,
+        marks=(10, 11),
+        cases=(
+            (dict(initial_learning_rate=1.0, power=-1.0, offset=10, pre_offset_learning_rate=3.0),
+             (10, 20)),
+            (dict(initial_learning_rate=0.1, power=-0.5, offset=100, pre_offset_learning_rate=0.05),
+             (100, 104, 200)),
+        ),
+        sweep=(
+            {'initial_learning_rate': 0.1,
+             'power': -0.5,
+             'offset': 10,
+             'pre_offset_learning_rate': 0.05},
+            {'initial_learning_rate': 0.2,
+             'power': -1.0,
+             'offset': 0,
+             'pre_offset_learning_rate': 0.3},
+            {'initial_learning_rate': 0.05,
+             'power': 0.5,
+             'offset': 20,
+             'pre_offset_learning_rate': 1.0},
+        ),
     ),
     Row(
         jaxsched.StepCosineDecayWithOffset,
@@ -970,9 +1461,173 @@ ROWS += [
         end=lambda kw: _step_after(kw["boundaries"][-1], _o(kw)),
         continuous_at=_step_cosine_continuous,
         reference=_mg_reference("StepCosineDecayWithOffset"),
-        max_examples=10,
-        float32_atol=_offset_atol("StepCosineDecayWithOffset"),
+        max_examples=5,
+        marks=(7, 17, 32, 47),
+        cases=(
+            (dict(boundaries=[0, 100, 200], values=[1.0, 0.5, 0.1]),
+             (50, 100, 150, 200)),
+            (dict(boundaries=[0, 10, 25, 40], values=[1.0, 0.5, 0.2, 0.05], offset=7),
+             (-3, 7, 17, 32, 47)),
+            (dict(values=[0.0001, 5e-05], boundaries=[0, 500000], offset=10000),
+             (10000, 260000, 510000)),
+            (dict(boundaries=[5], values=[0.3], offset=2),
+             (7,)),
+            (dict(boundaries=[20, 50, 80], values=[1.0, 0.5, 0.1]),
+             (20, 30, 50, 80)),
+        ),
+        sweep=(
+            {'boundaries': [0, 10, 25, 40],
+             'values': [1.0, 0.5, 0.2, 0.05],
+             'offset': 7},
+            {'boundaries': [0, 10, 25, 40], 'values': [0.3, 0.2, 0.1, 0.0], 'offset': 0},
+            {'boundaries': [0, 10, 25, 40],
+             'values': [0.1, 0.1, 0.05, 0.05],
+             'offset': 20},
+        ),
     ),
 ]
 
+# --------------------------------------------------------------------------
+# Composition: any schedule shifted, schedules joined.
+
+
+def _with_offset_reference(steps, kw):
+    inner, o = kw["schedule"], kw.get("offset", 0)
+    hold = kw.get("hold_before_offset", False)
+    steps = np.asarray(steps, np.float64)
+    out = [inner.reference(max(t - o, 0.0) if hold else t - o) for t in steps.reshape(-1)]
+    return np.asarray(out, np.float64).reshape(steps.shape)
+
+
+def _join_reference(steps, kw):
+    inners, bounds = kw["schedules"], kw["boundaries"]
+    steps = np.asarray(steps, np.float64)
+    out = []
+    for t in steps.reshape(-1):
+        i = sum(1 for b in bounds if t >= b)  # a boundary step starts the next one
+        out.append(inners[i].reference(t - (bounds[i - 1] if i else 0.0)))
+    return np.asarray(out, np.float64).reshape(steps.shape)
+
+
+@st.composite
+def _with_offset_kwargs(draw):
+    inner = draw(_inner().filter(lambda v: isinstance(v, Inner)))
+    kw = dict(schedule=inner, offset=draw(offsets))
+    if draw(st.booleans()):
+        kw["hold_before_offset"] = True
+    return kw
+
+
+@st.composite
+def _join_kwargs(draw):
+    n = draw(st.integers(2, 3))
+    inners = [draw(_inner().filter(lambda v: isinstance(v, Inner))) for _ in range(n)]
+    bounds = sorted(draw(st.sets(st.integers(-100, 10**5), min_size=n - 1,
+                                 max_size=n - 1)))
+    return dict(schedules=inners, boundaries=bounds)
+
+
+def _exp(lr, k=10, rate=0.5):
+    return Inner("ExponentialDecay", dict(initial_learning_rate=lr, decay_steps=k,
+                                          decay_rate=rate))
+
+
+ROWS += [
+    Row(
+        jaxsched.WithOffset,
+        example=dict(schedule=_exp(0.1), offset=5),
+        kwargs=_with_offset_kwargs(),
+        numbers=("offset",),
+        reference=_with_offset_reference,
+        max_examples=5,
+        marks=(5, 15, 25),
+        cases=(
+            (dict(schedule=Inner("CosineDecay", dict(initial_learning_rate=0.1,
+                                                     decay_steps=30)),
+                  offset=10, hold_before_offset=True), (10, 40)),
+            (dict(schedule=Inner("PiecewiseConstantDecay", dict(
+                boundaries=[10, 20], values=[1.0, 0.5, 0.1])), offset=-5), (5, 15)),
+        ),
+        sweep=(
+            dict(schedule=_exp(0.1), offset=5),
+            dict(schedule=_exp(0.2, rate=0.9), offset=0),
+            dict(schedule=_exp(0.05, rate=0.3), offset=12),
+        ),
+    ),
+    Row(
+        jaxsched.JoinSchedules,
+        example=dict(
+            schedules=[Inner("PolynomialDecay", dict(initial_learning_rate=0.0,
+                                                     decay_steps=10,
+                                                     end_learning_rate=0.1)),
+                       Inner("CosineDecay", dict(initial_learning_rate=0.1,
+                                                 decay_steps=30))],
+            boundaries=[10]),
+        kwargs=_join_kwargs(),
+        numbers=(),
+        reference=_join_reference,
+        max_examples=5,
+        marks=(10, 40),
+        cases=(
+            (dict(schedules=[_exp(0.1), _exp(0.3, 5), Inner("PiecewiseConstantDecay", dict(
+                boundaries=[3], values=[0.01, 0.001]))], boundaries=[20, 35]),
+             (20, 23, 35, 38)),
+        ),
+        sweep=(
+            dict(schedules=[_exp(0.1), _exp(0.2)], boundaries=[10]),
+            dict(schedules=[_exp(0.3), _exp(0.1, rate=0.9)], boundaries=[15]),
+            dict(schedules=[_exp(0.05), _exp(0.5, rate=0.3)], boundaries=[5]),
+        ),
+    ),
+]
+
+
 ROW_IDS = [row.id for row in ROWS]
+
+BY_ID = {row.id: row for row in ROWS}
+# Every row's example by class name (nested schedules as ``Inner``).
+EXAMPLES = {row.id: row.example for row in ROWS}
+# Generic steps for checks that compare a schedule with itself (round trips,
+# call paths, optax): small steps, the usual boundaries +-1, far past the end.
+STEPS = [0, 1, 4, 5, 6, 9, 10, 11, 19, 20, 21, 29, 30, 31, 39, 40, 41, 1000, 10**6]
+
+
+def build(name, **overrides):
+    """The example schedule of the row `name`, with some arguments replaced."""
+    row = BY_ID[name]
+    return row.build({**row.example, **overrides})
+
+
+def public_classes():
+    return sorted(
+        n
+        for n in jaxsched.__all__
+        if isinstance(getattr(jaxsched, n), type)
+        and issubclass(getattr(jaxsched, n), jaxsched.LearningRateSchedule)
+        and getattr(jaxsched, n) is not jaxsched.LearningRateSchedule
+    )
+
+
+# Sweeps: every row with a reference (the noisy one is checked per key).
+SWEPT = [row for row in ROWS if row.sweep and row.reference is not None]
+SWEPT_IDS = [row.id for row in SWEPT]
+
+
+def build_sweep(name):
+    """The schedules of the row's sweep."""
+    row = BY_ID[name]
+    return [row.build(kw) for kw in row.sweep]
+
+
+def expected_sweep(name, steps):
+    """Reference values, shape (members,) + np.shape(steps), float64."""
+    row = BY_ID[name]
+    return np.stack([row.reference(np.asarray(steps, np.float64), kw)
+                     for kw in row.sweep])
+
+
+def tolerance(dtype) -> dict:
+    """assert_allclose tolerances for a result of `dtype` against float64."""
+    if np.dtype(dtype) == np.float64:
+        return dict(rtol=1e-12, atol=1e-15)
+    return dict(rtol=2e-6, atol=1e-7)
