@@ -104,7 +104,10 @@ def _show_values(capsys, spec, steps=AT):
 
 
 def _keras_values(keras_sched, steps=AT):
-    return np.array([float(keras_sched(s)) for s in steps])
+    """Keras' rates at `steps`, in one (vmapped) call: Keras' eager calls are slow."""
+    import jax
+
+    return np.asarray(jax.vmap(keras_sched)(np.asarray(steps)))
 
 
 def test_spec_call_with_jaxsched_prefix_and_nesting(capsys):
@@ -431,3 +434,29 @@ def test_python_m_jaxsched_bad_spec():
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and "decay_steps" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --------------------------------------------------------------------------
+# The gallery (examples/gallery.py, docs/*.png)
+
+
+def _gallery(monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gallery", ROOT / "examples" / "gallery.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # (for its dataclass)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gallery_shows_every_class_and_renders_small_pngs(monkeypatch, tmp_path):
+    gallery = _gallery(monkeypatch)
+    assert gallery.missing_classes() == []
+    entry = next(e for e in gallery.GALLERY if e.file == "cosine_decay_restarts")
+    path = gallery.render(entry, tmp_path)
+    _check_png(path, *gallery.SIZE)
+    for committed in (ROOT / "docs").glob("*.png"):
+        assert committed.stat().st_size < 60_000, committed
+    names = {f"{e.file}.png" for e in gallery.GALLERY}
+    assert names == {p.name for p in (ROOT / "docs").glob("*.png")}
