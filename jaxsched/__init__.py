@@ -33,6 +33,7 @@ from ._offset import (
 )
 from ._offset import PolynomialDecayWithOffset as PolynomialDecayWithOffset
 from ._piecewise import PiecewiseConstantDecay as PiecewiseConstantDecay
+from ._plot import plot as plot
 from ._polynomial import PolynomialDecay as PolynomialDecay
 from ._warmup import LinearWarmup as LinearWarmup
 from ._warmup import PolynomialWarmUp as PolynomialWarmUp
@@ -70,6 +71,7 @@ __all__ = [
     "check",
     "deserialize",
     "from_model_garden_config",
+    "plot",
     "register_serializable",
     "serialize",
     "stack",

@@ -158,24 +158,66 @@ def _add(key: str, cls: type) -> None:
     _REGISTRY[key] = cls
 
 
-def serialize(schedule: LearningRateSchedule) -> dict[str, Any]:
+# The classes of Keras 3's ``keras.optimizers.schedules`` (tf.keras also had
+# LinearCosineDecay and NoisyLinearCosineDecay; Keras 3 dropped them).
+KERAS_CLASSES = (
+    "CosineDecay",
+    "CosineDecayRestarts",
+    "ExponentialDecay",
+    "InverseTimeDecay",
+    "PiecewiseConstantDecay",
+    "PolynomialDecay",
+)
+# Arguments Keras stores as a list; every other one is a single number.
+_KERAS_LISTS = ("boundaries", "values")
+_FORMATS = ("jaxsched", "keras")
+
+
+def serialize(
+    schedule: LearningRateSchedule, format: str = "jaxsched"
+) -> dict[str, Any]:
     """A JSON-ready dict describing ``schedule``, readable by :func:`deserialize`.
 
-    ``{"module": "jaxsched", "class_name": ..., "config": schedule.get_config(),
-    "registered_name": None}``, Keras 3's layout. For a class registered with
-    :func:`register_serializable`, ``module`` is its Python module and
-    ``registered_name`` its registered name.
+    ``format="jaxsched"`` (the default) gives ``{"module": "jaxsched",
+    "class_name": ..., "config": schedule.get_config(), "registered_name":
+    None}``, Keras 3's layout, which Keras 3 also reads for the classes it
+    has. For a class registered with :func:`register_serializable`,
+    ``module`` is its Python module and ``registered_name`` its registered
+    name.
+
+    ``format="keras"`` gives exactly what Keras 3's
+    ``keras.optimizers.schedules.serialize`` writes (``"module":
+    "keras.optimizers.schedules"``), so that
+    ``keras.optimizers.schedules.deserialize`` rebuilds the same schedule.
+    It never falls back silently: a class Keras 3 does not have (Model
+    Garden's, the compositions, ``LinearCosineDecay``...), a subclass of one
+    it has, or a stacked schedule raise a ``ValueError`` saying why.
+
+    Raises:
+        TypeError: if ``schedule`` is not a jaxsched schedule.
+        ValueError: for an unknown ``format``, or, with ``format="keras"``,
+            a schedule Keras 3 cannot rebuild.
 
     Example:
         >>> d = jaxsched.serialize(jaxsched.ExponentialDecay(0.1, 1000, 0.9))
         >>> d["class_name"], d["config"]["decay_rate"]
         ('ExponentialDecay', 0.9)
+        >>> jaxsched.serialize(jaxsched.ExponentialDecay(0.1, 1000, 0.9),
+        ...                    format="keras")["module"]
+        'keras.optimizers.schedules'
     """
     if not isinstance(schedule, Configurable):
         raise TypeError(
             "serialize: expected a jaxsched.LearningRateSchedule. "
             f"Received: schedule={schedule!r}"
         )
+    if format not in _FORMATS:
+        raise ValueError(
+            f"serialize: `format` must be one of {list(_FORMATS)}. "
+            f"Received: format={format!r}"
+        )
+    if format == "keras":
+        return _to_keras(schedule)
     cls = type(schedule)
     registered = _NAMES.get(cls)
     builtin = registered == cls.__name__ and cls.__module__.startswith("jaxsched.")
@@ -184,6 +226,54 @@ def serialize(schedule: LearningRateSchedule) -> dict[str, Any]:
         "class_name": cls.__name__,
         "config": schedule.get_config(),
         "registered_name": None if builtin else registered,
+    }
+
+
+def _to_keras(schedule: Configurable) -> dict[str, Any]:
+    """Keras 3's serialized form of `schedule`, or a ValueError saying why not."""
+    cls = type(schedule)
+    name = cls.__name__
+    ours = _NAMES.get(cls) == name and cls.__module__.startswith("jaxsched.")
+    if not (ours and name in KERAS_CLASSES):
+        if ours:
+            problem = f"Keras 3 has no {name}"
+        else:
+            problem = (
+                f"{cls.__module__}.{cls.__qualname__} is not one of jaxsched's "
+                "Keras classes"
+            )
+        raise ValueError(
+            f"serialize(format='keras'): {problem} (Keras 3's schedules: "
+            f"{', '.join(KERAS_CLASSES)}). Keep jaxsched's format, "
+            "serialize(schedule), which jaxsched.deserialize reads back, or "
+            "rebuild the schedule from one of Keras' classes."
+        )
+    config = schedule.get_config()
+    for arg, value in config.items():
+        nested = any(isinstance(v, list) for v in value) if isinstance(
+            value, list) else False
+        if isinstance(value, list) != (arg in _KERAS_LISTS) or nested:
+            raise ValueError(
+                f"serialize(format='keras'): argument `{arg}` of {name} is "
+                f"an array of shape {np.shape(getattr(schedule, arg))}; a Keras "
+                "schedule holds one value per argument (one list for "
+                "`boundaries` and `values`). Serialize each member of a stacked "
+                "schedule (jaxsched.unstack) on its own."
+            )
+    # Keras computes in the dtype of the rate it is given: an integer rate
+    # (jaxsched: JAX's default float) would make it compute in integers.
+    for arg, value in config.items():
+        if arg == "boundaries" or arg.endswith("steps") or isinstance(value, bool):
+            continue
+        if isinstance(value, int):
+            config[arg] = float(value)
+        elif isinstance(value, list):
+            config[arg] = [float(v) for v in value]
+    return {
+        "module": "keras.optimizers.schedules",
+        "class_name": name,
+        "config": config,
+        "registered_name": None,
     }
 
 
@@ -198,6 +288,12 @@ def deserialize(
     as a JSON string. Nested schedules (warmup wrappers) and Keras'
     ``__numpy__`` / ``__tensor__`` value dicts inside ``config`` are decoded.
 
+    A whole optimizer config (Keras 3 or tf.keras: ``{"class_name": "AdamW",
+    "config": {"learning_rate": <schedule dict>, ...}}``) gives the schedule
+    of its ``learning_rate``. For other configs that hold a schedule deeper
+    (a Keras model's ``compile_config``, a Model Garden experiment) the error
+    names where it sits.
+
     Args:
         config: The serialized schedule.
         custom_objects: Optional mapping from class name (or registered name)
@@ -207,8 +303,9 @@ def deserialize(
     Raises:
         TypeError: if ``config`` is not a dict (or JSON text of one).
         ValueError: if the dict is malformed, names an unknown class (the
-            message lists the known ones), or has unknown or missing
-            constructor arguments.
+            message lists the known ones, or says where a schedule sits
+            inside it), is an optimizer config whose ``learning_rate`` is
+            not a schedule, or has unknown or missing constructor arguments.
 
     Example:
         >>> keras_dict = {
@@ -238,8 +335,9 @@ def deserialize(
         )
     if "class_name" not in config:
         raise ValueError(
-            "deserialize: `config` has no 'class_name' key. "
-            f"Received: config={dict(config)!r}"
+            "deserialize: `config` has no 'class_name' key"
+            + _where_the_schedule_is(config)
+            + f". Received: config={_short(config)}"
         )
     class_name = config["class_name"]
     if not isinstance(class_name, str):
@@ -268,6 +366,14 @@ def deserialize(
             )
         token = _custom_objects.set({**_custom_objects.get(), **custom_objects})
     try:
+        if _find(class_name, registered_name) is None:
+            if "learning_rate" in inner:
+                return _from_optimizer(class_name, inner["learning_rate"])
+            hint = _where_the_schedule_is(config)
+            if hint:
+                raise ValueError(
+                    f"deserialize: {class_name!r} is not a schedule class{hint}."
+                )
         cls = _lookup(class_name, registered_name)
         return cls.from_config(dict(inner))
     finally:
@@ -275,7 +381,94 @@ def deserialize(
             _custom_objects.reset(token)
 
 
-def _lookup(class_name: str, registered_name: Any) -> type:
+def _from_optimizer(class_name: str, learning_rate: Any) -> LearningRateSchedule:
+    """The schedule of an optimizer config (Keras 3, tf.keras: ``{"class_name":
+    "AdamW", "config": {"learning_rate": <schedule dict>, ...}}``)."""
+    if isinstance(learning_rate, Mapping) and "class_name" in learning_rate:
+        return deserialize(learning_rate)
+    if isinstance(learning_rate, Mapping) and "type" in learning_rate:
+        raise ValueError(
+            f"deserialize: {class_name!r} is an optimizer config, not a schedule "
+            "class, and its `learning_rate` is a Model Garden learning-rate "
+            "section: pass the whole optimization config to "
+            "jaxsched.from_model_garden_config. "
+            f"Received: learning_rate={_short(learning_rate)}"
+        )
+    raise ValueError(
+        f"deserialize: {class_name!r} is an optimizer config, not a schedule "
+        "class, and its `learning_rate` is not a schedule dict (a constant rate "
+        f"needs no schedule). Received: learning_rate={_short(learning_rate)}"
+    )
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = repr(dict(value) if isinstance(value, Mapping) else value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def find_schedule_configs(
+    obj: Any, max_depth: int = 12
+) -> list[tuple[str, str, Mapping[str, Any]]]:
+    """The schedules inside a config (a Keras model or optimizer config, a
+    Model Garden experiment...), shallowest first, as ``(path, kind, dict)``.
+
+    ``kind`` is ``"schedule"`` for a serialized schedule (a dict with a
+    ``class_name`` that is a known schedule class, or any class under a
+    ``learning_rate`` key) and ``"model_garden"`` for a dict whose
+    ``learning_rate`` is a Model Garden one-of section (``{"type": ...}``),
+    which :func:`jaxsched.from_model_garden_config` reads. ``path`` reads as
+    Python indexing (``["config"]["learning_rate"]``). The search stops
+    ``max_depth`` levels down and does not look inside the schedules found.
+    """
+    found: list[tuple[str, str, Mapping[str, Any]]] = []
+    level: list[tuple[str, Any, Any]] = [("", None, obj)]
+    for _ in range(max_depth + 1):
+        below = []
+        for path, key, value in level:
+            if isinstance(value, Mapping):
+                if _is_schedule_dict(value, under_learning_rate=key == "learning_rate"):
+                    found.append((path, "schedule", value))
+                    continue
+                lr = value.get("learning_rate")
+                if isinstance(lr, Mapping) and isinstance(lr.get("type"), str):
+                    found.append((path, "model_garden", value))
+                    continue
+                items = value.items()
+            elif isinstance(value, (list, tuple)):
+                items = enumerate(value)
+            else:
+                continue
+            below += [(f"{path}[{k!r}]", k, v) for k, v in items]
+        level = below
+    return found
+
+
+def _is_schedule_dict(value: Mapping[str, Any], under_learning_rate: bool) -> bool:
+    name = value.get("class_name")
+    if not (isinstance(name, str) and isinstance(value.get("config"), Mapping)):
+        return False
+    return under_learning_rate or _find(name, value.get("registered_name")) is not None
+
+
+def _where_the_schedule_is(config: Any) -> str:
+    """'' or a hint naming where a schedule sits inside `config`."""
+    try:
+        found = find_schedule_configs(config)
+    except RecursionError:  # pragma: no cover - pathological input
+        return ""
+    if not found:
+        return ""
+    path, kind, _ = found[0]
+    if kind == "model_garden":
+        return (
+            f"; config{path} is a Model Garden optimization config: pass it to "
+            "jaxsched.from_model_garden_config"
+        )
+    return f"; a schedule sits at config{path}: pass that"
+
+
+def _find(class_name: str, registered_name: Any) -> type | None:
+    """The class a serialized dict names, or None (custom objects first)."""
     custom = _custom_objects.get()
     names = [n for n in (registered_name, class_name) if isinstance(n, str)]
     found = None
@@ -296,7 +489,13 @@ def _lookup(class_name: str, registered_name: Any) -> type:
                     break
         if found is not None:
             break
+    return found
+
+
+def _lookup(class_name: str, registered_name: Any) -> type:
+    found = _find(class_name, registered_name)
     if found is None:
+        custom = _custom_objects.get()
         known = sorted({*(k for k in _REGISTRY if ">" not in k), *custom})
         raise ValueError(
             f"deserialize: unknown schedule class {class_name!r}"

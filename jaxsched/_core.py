@@ -28,6 +28,7 @@ from jax.typing import ArrayLike
 from . import _numerics as nx
 from ._checks import CHECKING, check_field_types, check_number, fail
 from ._config import Configurable
+from ._repr import schedule_repr
 
 __all__ = ["LearningRateSchedule", "check", "static_field"]
 
@@ -97,7 +98,8 @@ def _make_dataclass(cls: type) -> None:
     metadata of static fields.
     """
     declared = {n: v for n, v in vars(cls).items() if isinstance(v, dataclasses.Field)}
-    dataclasses.dataclass(frozen=True, eq=False)(cls)
+    # repr=False: the base class' short constructor-call repr, not the dataclass'.
+    dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
     for name in ("__setattr__", "__delattr__"):
         if name in vars(cls):
             delattr(cls, name)
@@ -164,6 +166,17 @@ class LearningRateSchedule(Configurable):
 
     def __post_init__(self) -> None:
         check_field_types(self, nested=LearningRateSchedule)
+
+    def __repr__(self) -> str:
+        """The constructor call, short: required arguments, then only those
+        that differ from their defaults; stacked leaves and long arrays as
+        dtype and shape (``f32[4]``).
+
+        Example:
+            >>> jaxsched.CosineDecay(0.1, 1000, warmup_target=1.0, warmup_steps=50)
+            CosineDecay(0.1, 1000, warmup_target=1.0, warmup_steps=50)
+        """
+        return schedule_repr(self)
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         """The learning rate at ``step`` (a scalar or an array of steps)."""
