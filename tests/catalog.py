@@ -40,6 +40,24 @@ EXAMPLES = {
         schedules=[jaxsched.PolynomialDecay(0.0, 10, 0.1), jaxsched.CosineDecay(0.1, 30)],
         boundaries=[10],
     ),
+    "Constant": dict(value=0.1),
+    "Scaled": dict(schedule=jaxsched.CosineDecay(0.1, 30), factor=0.5),
+    "Quotient": dict(schedule=jaxsched.ExponentialDecay(0.1, 10, 0.5), divisor=4.0),
+    "Product": dict(
+        schedules=[jaxsched.PolynomialDecay(0.0, 10, 1.0), jaxsched.ExponentialDecay(0.1, 10, 0.5)],
+    ),
+    "Minimum": dict(
+        schedules=[jaxsched.PolynomialDecay(0.0, 20, 0.2), jaxsched.CosineDecay(0.1, 40)],
+    ),
+    "Maximum": dict(
+        schedules=[jaxsched.ExponentialDecay(0.1, 10, 0.5), jaxsched.Constant(0.01)],
+    ),
+    "WarmupCosineDecay": dict(init_value=0.0, peak_value=0.1, warmup_steps=10, decay_steps=40, end_value=0.01, exponent=1.5),
+    "PiecewiseScales": dict(init_value=0.1, boundaries=[10, 20], scales=[0.5, 0.2], interpolate_type="cosine"),
+    "WarmupStableDecay": dict(learning_rate=0.1, warmup_steps=10, stable_steps=10, decay_steps=20, warmup_type="cosine", decay_type="1-sqrt", min_lr_ratio=0.1),
+    "InverseSqrtDecay": dict(learning_rate=0.1, warmup_steps=10, timescale=5.0),
+    "OneCycle": dict(max_lr=0.1, total_steps=40, pct_start=0.25, three_phase=True),
+    "Cyclic": dict(base_lr=0.01, max_lr=0.1, step_size_up=5, step_size_down=15, mode="exp_range", gamma=0.99),
 }
 
 STEPS = [0, 1, 4, 5, 6, 9, 10, 11, 19, 20, 21, 29, 30, 31, 39, 40, 41, 1000, 10**6]
