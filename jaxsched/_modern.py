@@ -366,8 +366,8 @@ class OneCycle(LearningRateSchedule):
             a, b = values[i], values[i + 1]
             if self.anneal_strategy == "cos":
                 v = b + (a - b) * nx.half_cosine(1 - pct)
-            else:
-                v = (b - a) * pct + a
+            else:  # exact at both ends (no cancellation against a large start)
+                v = a * (1 - pct) + b * pct
             out = jnp.where(here, v, out)
             taken = taken | here
             start = end

@@ -18,6 +18,10 @@ step is outside training (before step 0); each function says where:
   transition_steps`` in float32, which lands one step late at some
   boundaries under ``jit`` (XLA multiplies by the reciprocal); jaxsched
   drops exactly at every multiple.
+* ``polynomial_schedule`` with ``power < 1`` (e.g. a square root): under
+  ``jit`` optax's ``1 - count / transition_steps`` lands just below 0 at and
+  after the end, and its power is NaN; jaxsched ends exactly on
+  ``end_value``.
 * Before step 0, ``piecewise_interpolate_schedule`` and the one-cycle
   schedules hold their step-0 value (optax returns 0), and
   ``cosine_decay_schedule`` holds ``init_value`` (optax extrapolates the
@@ -97,7 +101,9 @@ def polynomial_schedule(
                    + end_value
 
     As optax: ``transition_steps <= 0`` gives the constant ``init_value``, a
-    negative ``transition_begin`` counts as 0.
+    negative ``transition_begin`` counts as 0. Unlike optax under ``jit``
+    (NaN from the end on for ``power < 1``), the end is exactly
+    ``end_value``.
 
     Returns:
         ``WithOffset(PolynomialDecay(init_value, transition_steps, end_value,
