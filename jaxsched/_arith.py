@@ -116,8 +116,8 @@ class Quotient(LearningRateSchedule):
 
         lr(step) = schedule(step) / divisor
 
-    The division is done as written (not as a product with ``1 / divisor``),
-    so ``(s / 3)(t)`` is ``s(t) / 3`` to the last bit.
+    The division is done as written (``0.3 / 3`` is 0.1 in float32, where
+    ``0.3 * (1 / 3)`` is one ulp above).
 
     Args:
         schedule: Any schedule (a nested pytree and config).
