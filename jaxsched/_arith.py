@@ -11,8 +11,10 @@ serialized nor stacked, and says so.
 
 from __future__ import annotations
 
+import functools
 import numbers
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -24,17 +26,47 @@ from ._checks import check, fail
 from ._core import LearningRateSchedule, check_schedule, schedule_field, static_field
 
 __all__ = [
-    "Constant", "Maximum", "Minimum", "Product", "Quotient", "Scaled",
-    "divide", "from_callable", "maximum", "minimum", "multiply",
+    "Constant",
+    "Maximum",
+    "Minimum",
+    "Product",
+    "Quotient",
+    "Scaled",
+    "divide",
+    "from_callable",
+    "maximum",
+    "minimum",
+    "multiply",
 ]
 
 
-def _in_own_dtype(value: jax.Array, formula: Callable) -> jax.Array:
-    """``formula(value, dtype)`` computed in at least float32, returned in the
-    float dtype of `value` (a nested schedule's result), saturated."""
-    out = nx.result_dtype(value)
+def _in_own_dtype(values: list[jax.Array], formula: Callable) -> jax.Array:
+    """``formula(values, dtype)`` computed in at least float32, returned in
+    the promoted float dtype of `values` (nested schedules' results),
+    saturated."""
+    out = nx.result_dtype(*values)
     dtype = nx.compute_dtype(out)
-    return nx.saturate(formula(value.astype(dtype), dtype), out).astype(out)
+    result = formula([v.astype(dtype) for v in values], dtype)
+    return nx.saturate(result, out).astype(out)
+
+
+class _OfOne(LearningRateSchedule):
+    """One nested schedule and a number (``_apply(value, dtype)``)."""
+
+    _raw_step = True
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_schedule(self, "schedule")
+
+    def _result_dtype(self):
+        return None  # the nested schedule's
+
+    def _rate(self, step: jax.Array, _) -> jax.Array:
+        return _in_own_dtype(
+            [jnp.asarray(self.schedule(step))],
+            lambda v, dtype: self._apply(v[0], dtype),
+        )
 
 
 class Constant(LearningRateSchedule):
@@ -66,7 +98,7 @@ class Constant(LearningRateSchedule):
         return nx.as_float(self.value, dtype) + jnp.zeros_like(step)
 
 
-class Scaled(LearningRateSchedule):
+class Scaled(_OfOne):
     """A schedule times a number: ``factor * schedule`` (``0.5 * s``, ``s * 2``).
 
     ::
@@ -93,23 +125,11 @@ class Scaled(LearningRateSchedule):
     factor: ArrayLike
     name: str | None = static_field(default=None)
 
-    _raw_step = True
-
-    def __post_init__(self):
-        super().__post_init__()
-        check_schedule(self, "schedule")
-
-    def _result_dtype(self):
-        return None  # the nested schedule's
-
-    def _rate(self, step: jax.Array, _) -> jax.Array:
-        return _in_own_dtype(
-            jnp.asarray(self.schedule(step)),
-            lambda v, dtype: nx.as_float(self.factor, dtype) * v,
-        )
+    def _apply(self, value: jax.Array, dtype) -> jax.Array:
+        return nx.as_float(self.factor, dtype) * value
 
 
-class Quotient(LearningRateSchedule):
+class Quotient(_OfOne):
     """A schedule divided by a number: ``schedule / divisor`` (``s / k``).
 
     ::
@@ -138,25 +158,19 @@ class Quotient(LearningRateSchedule):
     divisor: ArrayLike
     name: str | None = static_field(default=None)
 
-    _raw_step = True
-
     def __post_init__(self):
         super().__post_init__()
-        check_schedule(self, "schedule")
         check(self, "divisor", lambda v: v != 0, "must be nonzero")
 
-    def _result_dtype(self):
-        return None  # the nested schedule's
-
-    def _rate(self, step: jax.Array, _) -> jax.Array:
-        return _in_own_dtype(
-            jnp.asarray(self.schedule(step)),
-            lambda v, dtype: v / nx.safe_divisor(nx.as_float(self.divisor, dtype)),
-        )
+    def _apply(self, value: jax.Array, dtype) -> jax.Array:
+        return value / nx.safe_divisor(nx.as_float(self.divisor, dtype))
 
 
 class _Elementwise(LearningRateSchedule):
     """Two or more schedules combined step by step (``_combine``)."""
+
+    schedules: tuple = schedule_field()
+    name: str | None = static_field(default=None)
 
     _raw_step = True
 
@@ -175,13 +189,10 @@ class _Elementwise(LearningRateSchedule):
         return None  # the promotion of the schedules'
 
     def _rate(self, step: jax.Array, _) -> jax.Array:
-        values = [jnp.asarray(s(step)) for s in self.schedules]
-        out = nx.result_dtype(*values)
-        dtype = nx.compute_dtype(out)
-        result = values[0].astype(dtype)
-        for v in values[1:]:
-            result = self._combine(result, v.astype(dtype))
-        return nx.saturate(result, out).astype(out)
+        return _in_own_dtype(
+            [jnp.asarray(s(step)) for s in self.schedules],
+            lambda values, _: functools.reduce(self._combine, values),
+        )
 
 
 class Product(_Elementwise):
@@ -208,9 +219,6 @@ class Product(_Elementwise):
         >>> print(" ".join(f"{float(sched(s)):.4f}" for s in (0, 5, 10, 20)))
         0.0000 0.0354 0.0500 0.0250
     """
-
-    schedules: tuple = schedule_field()
-    name: str | None = static_field(default=None)
 
     _combine = staticmethod(jnp.multiply)
 
@@ -239,9 +247,6 @@ class Minimum(_Elementwise):
         0.100 0.100 0.050
     """
 
-    schedules: tuple = schedule_field()
-    name: str | None = static_field(default=None)
-
     _combine = staticmethod(jnp.minimum)
 
 
@@ -253,25 +258,13 @@ class Maximum(_Elementwise):
         lr(step) = max(schedules[0](step), schedules[1](step), ...)
 
     E.g. a decay held above a floor (optax's ``end_value`` of
-    ``exponential_decay``).
-
-    Args:
-        schedules: Two or more schedules (nested pytrees, serialized as a list
-            of nested configs).
-        name: Optional name, kept in the config.
-
-    Returns:
-        For a scalar or array ``step``, an array of the same shape; the dtype
-        is the promotion of the schedules' result dtypes.
+    ``exponential_decay``). Args and Returns: as :class:`Minimum`.
 
     Example:
         >>> sched = jaxsched.maximum(jaxsched.ExponentialDecay(0.1, 10, 0.5), 0.02)
         >>> print(" ".join(f"{float(sched(s)):.3f}" for s in (0, 10, 30)))
         0.100 0.050 0.020
     """
-
-    schedules: tuple = schedule_field()
-    name: str | None = static_field(default=None)
 
     _combine = staticmethod(jnp.maximum)
 
@@ -318,8 +311,9 @@ def _fn_name(fn: Any) -> str:
     return getattr(fn, "__qualname__", None) or repr(fn)
 
 
-def from_callable(fn: Callable[[ArrayLike], ArrayLike], name: str | None = None
-                  ) -> LearningRateSchedule:
+def from_callable(
+    fn: Callable[[ArrayLike], ArrayLike], name: str | None = None
+) -> LearningRateSchedule:
     """A plain function of the step (e.g. an optax closure) as a schedule.
 
     The result joins compositions (``0.5 * from_callable(f)``,
@@ -431,4 +425,3 @@ def maximum(*schedules: Any, name: str | None = None) -> Maximum:
         0.0010
     """
     return Maximum(tuple(_as_schedule(s, "maximum") for s in schedules), name)
-

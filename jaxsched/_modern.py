@@ -125,8 +125,14 @@ class WarmupStableDecay(LearningRateSchedule):
             check(self, arg, lambda v: v >= 0, "must be >= 0")
 
     @classmethod
-    def from_total(cls, learning_rate: ArrayLike, total_steps: int, warmup=0.0,
-                   decay=0.2, **options) -> WarmupStableDecay:
+    def from_total(
+        cls,
+        learning_rate: ArrayLike,
+        total_steps: int,
+        warmup=0.0,
+        decay=0.2,
+        **options,
+    ) -> WarmupStableDecay:
         """WSD by fractions of the total, as Levanter and MiniCPM configure it.
 
         ``warmup`` and ``decay`` are each a fraction of ``total_steps`` (a
@@ -162,8 +168,12 @@ class WarmupStableDecay(LearningRateSchedule):
 
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         lr, w, st, d, m = nx.cast(
-            dtype, self.learning_rate, self.warmup_steps, self.stable_steps,
-            self.decay_steps, self.min_lr_ratio,
+            dtype,
+            self.learning_rate,
+            self.warmup_steps,
+            self.stable_steps,
+            self.decay_steps,
+            self.min_lr_ratio,
         )
         s = jnp.maximum(s, 0)
         warm = _rise(self.warmup_type, jnp.clip(s / jnp.maximum(w, 1), 0, 1))
@@ -171,9 +181,13 @@ class WarmupStableDecay(LearningRateSchedule):
         p = jnp.clip((s - decay_start) / jnp.maximum(d, 1), 0, 1)
         cool = _fall(self.decay_type, p)
         factor = jnp.where(
-            s < w, m + (1 - m) * warm,
-            jnp.where(s < decay_start, 1,
-                      jnp.where(s < decay_start + d, m + (1 - m) * cool, m)),
+            s < w,
+            m + (1 - m) * warm,
+            jnp.where(
+                s < decay_start,
+                1,
+                jnp.where(s < decay_start + d, m + (1 - m) * cool, m),
+            ),
         )
         return lr * jnp.maximum(factor, 0)
 
@@ -231,8 +245,9 @@ class InverseSqrtDecay(LearningRateSchedule):
         check(self, "timescale", lambda v: v > 0, "must be > 0")
 
     @classmethod
-    def transformer(cls, d_model: ArrayLike, warmup_steps: ArrayLike = 4000,
-                    name: str | None = None) -> InverseSqrtDecay:
+    def transformer(
+        cls, d_model: ArrayLike, warmup_steps: ArrayLike = 4000, name: str | None = None
+    ) -> InverseSqrtDecay:
         """The Transformer's schedule (Vaswani et al. 2017, eq. 3)::
 
             lr(step) = d_model ** -0.5 * min(step ** -0.5, step * warmup_steps ** -1.5)
@@ -246,8 +261,12 @@ class InverseSqrtDecay(LearningRateSchedule):
         return cls(peak, warmup_steps, warmup_steps, "linear", name)
 
     @classmethod
-    def t5(cls, warmup_steps: ArrayLike = 10_000, scale: ArrayLike = 1.0,
-           name: str | None = None) -> InverseSqrtDecay:
+    def t5(
+        cls,
+        warmup_steps: ArrayLike = 10_000,
+        scale: ArrayLike = 1.0,
+        name: str | None = None,
+    ) -> InverseSqrtDecay:
         """T5's (T5X's ``constant * rsqrt_decay``) schedule::
 
             lr(step) = scale / sqrt(max(step, warmup_steps))
@@ -341,7 +360,11 @@ class OneCycle(LearningRateSchedule):
 
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         top, total, pct_start, div, final_div = nx.cast(
-            dtype, self.max_lr, self.total_steps, self.pct_start, self.div_factor,
+            dtype,
+            self.max_lr,
+            self.total_steps,
+            self.pct_start,
+            self.div_factor,
             self.final_div_factor,
         )
         initial = top / div
@@ -432,9 +455,13 @@ class Cyclic(LearningRateSchedule):
 
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         base, top, up, gamma = nx.cast(
-            dtype, self.base_lr, self.max_lr, self.step_size_up, self.gamma)
-        down = up if self.step_size_down is None else nx.as_float(
-            self.step_size_down, dtype)
+            dtype, self.base_lr, self.max_lr, self.step_size_up, self.gamma
+        )
+        down = (
+            up
+            if self.step_size_down is None
+            else nx.as_float(self.step_size_down, dtype)
+        )
         length = up + down
         s = jnp.maximum(s, 0)
         done = nx.floor_div(s, length)  # cycle - 1

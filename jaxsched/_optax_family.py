@@ -73,13 +73,22 @@ class WarmupCosineDecay(LearningRateSchedule):
         check(self, "exponent", lambda v: v > 0, "must be > 0")
         w = self.warmup_steps
         if nx.is_concrete(w) and nx.is_concrete(self.decay_steps):
-            check(self, "decay_steps", lambda v: v > w,
-                  f"must be > warmup_steps={w!r} (it counts the warmup too)")
+            check(
+                self,
+                "decay_steps",
+                lambda v: v > w,
+                f"must be > warmup_steps={w!r} (it counts the warmup too)",
+            )
 
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         init, peak, w, k, end, exponent = nx.cast(
-            dtype, self.init_value, self.peak_value, self.warmup_steps,
-            self.decay_steps, self.end_value, self.exponent,
+            dtype,
+            self.init_value,
+            self.peak_value,
+            self.warmup_steps,
+            self.decay_steps,
+            self.end_value,
+            self.exponent,
         )
         fraction = jnp.clip(s, 0, w) / nx.safe_divisor(w)
         warm = (init - peak) * (1 - fraction) + peak
@@ -141,20 +150,33 @@ class PiecewiseScales(LearningRateSchedule):
 
     def __post_init__(self):
         if self.interpolate_type not in _INTERPOLATIONS:
-            fail(self, "interpolate_type", f"must be one of {list(_INTERPOLATIONS)}",
-                 self.interpolate_type)
+            fail(
+                self,
+                "interpolate_type",
+                f"must be one of {list(_INTERPOLATIONS)}",
+                self.interpolate_type,
+            )
         to_vector(self, "boundaries")
         to_vector(self, "scales")
         super().__post_init__()
         nb, ns = self.boundaries.shape[-1], self.scales.shape[-1]
         if nb != ns:
-            fail(self, "scales", f"must have one factor per boundary: len(scales)={ns}"
-                 f" must equal len(boundaries) = {nb}", self.scales)
+            fail(
+                self,
+                "scales",
+                f"must have one factor per boundary: len(scales)={ns}"
+                f" must equal len(boundaries) = {nb}",
+                self.scales,
+            )
         check_increasing(self, "boundaries")
         check(self, "scales", lambda v: v >= 0, "must be >= 0")
         if self.interpolate_type != "constant":
-            check(self, "boundaries", lambda v: v >= 0,
-                  "must be >= 0 (interpolation starts at step 0)")
+            check(
+                self,
+                "boundaries",
+                lambda v: v >= 0,
+                "must be >= 0 (interpolation starts at step 0)",
+            )
 
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         init, b, scales = nx.cast(dtype, self.init_value, self.boundaries, self.scales)

@@ -34,7 +34,8 @@ silently build something else: boundaries out of order, a negative
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Optional, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from jax.typing import ArrayLike
 
@@ -138,8 +139,9 @@ def linear_schedule(
         >>> print(" ".join(f"{float(sched(s)):.2f}" for s in (0, 5, 10, 20)))
         0.00 0.05 0.10 0.10
     """
-    return polynomial_schedule(init_value, end_value, 1, transition_steps,
-                               transition_begin)
+    return polynomial_schedule(
+        init_value, end_value, 1, transition_steps, transition_begin
+    )
 
 
 def exponential_decay(
@@ -148,7 +150,7 @@ def exponential_decay(
     decay_rate: float,
     transition_begin: int = 0,
     staircase: bool = False,
-    end_value: Optional[ArrayLike] = None,
+    end_value: ArrayLike | None = None,
 ) -> LearningRateSchedule:
     """Exponential decay after ``transition_begin`` steps (optax's formula).
 
@@ -231,8 +233,9 @@ def cosine_decay_schedule(
         >>> print(" ".join(f"{float(sched(s)):.3f}" for s in (0, 50, 100, 200)))
         1.000 0.550 0.100 0.100
     """
-    return WarmupCosineDecay(init_value, init_value, 0, decay_steps,
-                             alpha * init_value, exponent)
+    return WarmupCosineDecay(
+        init_value, init_value, 0, decay_steps, alpha * init_value, exponent
+    )
 
 
 def warmup_constant_schedule(
@@ -274,8 +277,9 @@ def warmup_cosine_decay_schedule(
         >>> print(" ".join(f"{float(sched(s)):.2f}" for s in (0, 5, 10, 60, 110)))
         0.00 0.50 1.00 0.50 0.00
     """
-    return WarmupCosineDecay(init_value, peak_value, warmup_steps, decay_steps,
-                             end_value, exponent)
+    return WarmupCosineDecay(
+        init_value, peak_value, warmup_steps, decay_steps, end_value, exponent
+    )
 
 
 def warmup_exponential_decay_schedule(
@@ -286,7 +290,7 @@ def warmup_exponential_decay_schedule(
     decay_rate: ArrayLike,
     transition_begin: int = 0,
     staircase: bool = False,
-    end_value: Optional[ArrayLike] = None,
+    end_value: ArrayLike | None = None,
 ) -> LearningRateSchedule:
     """Linear warmup, then :func:`exponential_decay` from ``peak_value``.
 
@@ -303,14 +307,20 @@ def warmup_exponential_decay_schedule(
     return JoinSchedules(
         [
             linear_schedule(init_value, peak_value, warmup_steps),
-            exponential_decay(peak_value, transition_steps, decay_rate,
-                              transition_begin, staircase, end_value),
+            exponential_decay(
+                peak_value,
+                transition_steps,
+                decay_rate,
+                transition_begin,
+                staircase,
+                end_value,
+            ),
         ],
         [warmup_steps],
     )
 
 
-def _split(boundaries_and_scales: Optional[dict], caller: str):
+def _split(boundaries_and_scales: dict | None, caller: str):
     """(boundaries, scales) in order of the boundaries, or None if empty."""
     if boundaries_and_scales is None or len(boundaries_and_scales) == 0:
         return None
@@ -325,7 +335,7 @@ def _split(boundaries_and_scales: Optional[dict], caller: str):
 
 def piecewise_constant_schedule(
     init_value: ArrayLike,
-    boundaries_and_scales: Optional[dict[int, float]] = None,
+    boundaries_and_scales: dict[int, float] | None = None,
 ) -> LearningRateSchedule:
     """``init_value`` multiplied by each scale from its boundary on.
 
@@ -355,7 +365,7 @@ def piecewise_constant_schedule(
 def piecewise_interpolate_schedule(
     interpolate_type: str,
     init_value: ArrayLike,
-    boundaries_and_scales: Optional[dict[int, float]] = None,
+    boundaries_and_scales: dict[int, float] | None = None,
 ) -> LearningRateSchedule:
     """Interpolates (``"linear"`` or ``"cosine"``) between the values of
     :func:`piecewise_constant_schedule`, reaching each at its boundary.
@@ -387,8 +397,14 @@ def piecewise_interpolate_schedule(
     return PiecewiseScales(init_value, *split, interpolate_type=interpolate_type)
 
 
-def _onecycle(caller: str, transition_steps: int, points: dict, interpolate: str,
-              peak_value: ArrayLike, div_factor: float) -> LearningRateSchedule:
+def _onecycle(
+    caller: str,
+    transition_steps: int,
+    points: dict,
+    interpolate: str,
+    peak_value: ArrayLike,
+    div_factor: float,
+) -> LearningRateSchedule:
     if transition_steps <= 0:
         raise ValueError(
             f"{caller}: argument `transition_steps` must be > 0. "
@@ -427,8 +443,14 @@ def linear_onecycle_schedule(
         int(pct_final * transition_steps): 1.0 / div_factor,
         transition_steps: 1.0 / final_div_factor,
     }
-    return _onecycle("linear_onecycle_schedule", transition_steps, points, "linear",
-                     peak_value, div_factor)
+    return _onecycle(
+        "linear_onecycle_schedule",
+        transition_steps,
+        points,
+        "linear",
+        peak_value,
+        div_factor,
+    )
 
 
 def cosine_onecycle_schedule(
@@ -458,8 +480,14 @@ def cosine_onecycle_schedule(
         int(pct_start * transition_steps): div_factor,
         int(transition_steps): 1.0 / (div_factor * final_div_factor),
     }
-    return _onecycle("cosine_onecycle_schedule", transition_steps, points, "cosine",
-                     peak_value, div_factor)
+    return _onecycle(
+        "cosine_onecycle_schedule",
+        transition_steps,
+        points,
+        "cosine",
+        peak_value,
+        div_factor,
+    )
 
 
 def join_schedules(
@@ -482,9 +510,9 @@ def join_schedules(
 
     Example:
         >>> import jaxsched.optax as schedules
+        >>> warmup = schedules.linear_schedule(0.0, 1.0, 10)
         >>> sched = schedules.join_schedules(
-        ...     [schedules.linear_schedule(0.0, 1.0, 10), schedules.constant_schedule(0.5)],
-        ...     [10])
+        ...     [warmup, schedules.constant_schedule(0.5)], [10])
         >>> print(" ".join(f"{float(sched(s)):.2f}" for s in (0, 5, 9, 10)))
         0.00 0.50 0.90 0.50
     """

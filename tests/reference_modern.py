@@ -26,9 +26,18 @@ def _each(fn):
 
 
 @_each
-def hf_wsd(step, lr, num_warmup_steps, num_decay_steps, num_training_steps=None,
-           num_stable_steps=None, warmup_type="linear", decay_type="cosine",
-           min_lr_ratio=0.0, num_cycles=0.5):
+def hf_wsd(
+    step,
+    lr,
+    num_warmup_steps,
+    num_decay_steps,
+    num_training_steps=None,
+    num_stable_steps=None,
+    warmup_type="linear",
+    decay_type="cosine",
+    min_lr_ratio=0.0,
+    num_cycles=0.5,
+):
     """HF ``get_wsd_schedule`` (its ``_get_wsd_scheduler_lambda``) times lr."""
     if num_stable_steps is None:
         num_stable_steps = num_training_steps - num_warmup_steps - num_decay_steps
@@ -45,7 +54,9 @@ def hf_wsd(step, lr, num_warmup_steps, num_decay_steps, num_training_steps=None,
     if step < num_warmup_steps + num_stable_steps:
         return lr * 1.0
     if step < num_warmup_steps + num_stable_steps + num_decay_steps:
-        progress = (step - num_warmup_steps - num_stable_steps) / max(1, num_decay_steps)
+        progress = (step - num_warmup_steps - num_stable_steps) / max(
+            1, num_decay_steps
+        )
         if decay_type == "linear":
             factor = 1.0 - progress
         elif decay_type == "cosine":
@@ -83,8 +94,15 @@ def t5_rsqrt(step, warmup_steps, scale=1.0):
 
 
 @_each
-def hf_cosine_with_min_lr(step, lr, num_warmup_steps, num_training_steps,
-                          num_cycles=0.5, min_lr=None, min_lr_rate=None):
+def hf_cosine_with_min_lr(
+    step,
+    lr,
+    num_warmup_steps,
+    num_training_steps,
+    num_cycles=0.5,
+    min_lr=None,
+    min_lr_rate=None,
+):
     """HF ``get_cosine_with_min_lr_schedule_with_warmup`` times lr."""
     if min_lr is not None:
         min_lr_rate = min_lr / lr
@@ -97,8 +115,16 @@ def hf_cosine_with_min_lr(step, lr, num_warmup_steps, num_training_steps,
 
 
 @_each
-def torch_one_cycle(step, max_lr, total_steps, pct_start=0.3, anneal_strategy="cos",
-                    div_factor=25.0, final_div_factor=1e4, three_phase=False):
+def torch_one_cycle(
+    step,
+    max_lr,
+    total_steps,
+    pct_start=0.3,
+    anneal_strategy="cos",
+    div_factor=25.0,
+    final_div_factor=1e4,
+    three_phase=False,
+):
     """PyTorch ``OneCycleLR.get_lr`` at ``last_epoch = step``."""
     if step > total_steps:
         raise ValueError("PyTorch raises past total_steps")
@@ -127,8 +153,15 @@ def torch_one_cycle(step, max_lr, total_steps, pct_start=0.3, anneal_strategy="c
 
 
 @_each
-def torch_cyclic(step, base_lr, max_lr, step_size_up=2000, step_size_down=None,
-                 mode="triangular", gamma=1.0):
+def torch_cyclic(
+    step,
+    base_lr,
+    max_lr,
+    step_size_up=2000,
+    step_size_down=None,
+    mode="triangular",
+    gamma=1.0,
+):
     """PyTorch ``CyclicLR.get_lr`` at ``last_epoch = step``."""
     up = float(step_size_up)
     down = float(step_size_down) if step_size_down is not None else up

@@ -15,9 +15,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+import reference as ref
 
 import jaxsched
-import reference as ref
 
 EXP = dict(initial_learning_rate=0.1, decay_steps=10, decay_rate=0.5)
 COS = dict(initial_learning_rate=0.2, decay_steps=40, alpha=0.1)
@@ -38,12 +38,14 @@ def poly(t):
 
 
 def assert_close(got, want):
-    np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=2e-6,
-                               atol=1e-9)
+    np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=2e-6, atol=1e-9)
 
 
-E, C, P = (jaxsched.ExponentialDecay(**EXP), jaxsched.CosineDecay(**COS),
-           jaxsched.PolynomialDecay(**POLY))
+E, C, P = (
+    jaxsched.ExponentialDecay(**EXP),
+    jaxsched.CosineDecay(**COS),
+    jaxsched.PolynomialDecay(**POLY),
+)
 
 # (id, schedule, float64 values at STEPS, class)
 CASES = [
@@ -55,11 +57,19 @@ CASES = [
     ("divided", E / 4, exp(STEPS) / 4, "Quotient"),
     ("product", P * E, poly(STEPS) * exp(STEPS), "Product"),
     ("product-of-three", P * E * C, poly(STEPS) * exp(STEPS) * cos(STEPS), "Product"),
-    ("minimum", jaxsched.minimum(E, C, 0.15),
-     np.minimum(np.minimum(exp(STEPS), cos(STEPS)), 0.15), "Minimum"),
+    (
+        "minimum",
+        jaxsched.minimum(E, C, 0.15),
+        np.minimum(np.minimum(exp(STEPS), cos(STEPS)), 0.15),
+        "Minimum",
+    ),
     ("maximum", jaxsched.maximum(E, 0.02), np.maximum(exp(STEPS), 0.02), "Maximum"),
-    ("nested", jaxsched.maximum(0.5 * (P * C), E / 10),
-     np.maximum(0.5 * poly(STEPS) * cos(STEPS), exp(STEPS) / 10), "Maximum"),
+    (
+        "nested",
+        jaxsched.maximum(0.5 * (P * C), E / 10),
+        np.maximum(0.5 * poly(STEPS) * cos(STEPS), exp(STEPS) / 10),
+        "Maximum",
+    ),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -95,8 +105,12 @@ def test_configs_nest_the_inner_schedules_with_their_class_names():
     inner, bound = config["schedules"]
     assert inner["class_name"] == "Scaled" and inner["config"]["factor"] == 0.5
     assert inner["config"]["schedule"]["class_name"] == "ExponentialDecay"
-    assert bound == {"module": "jaxsched", "class_name": "Constant",
-                     "config": {"value": 0.1}, "registered_name": None}
+    assert bound == {
+        "module": "jaxsched",
+        "class_name": "Constant",
+        "config": {"value": 0.1},
+        "registered_name": None,
+    }
 
 
 def test_division_divides():
@@ -114,7 +128,8 @@ def test_vmap_over_factor_divisor_and_constant():
     got = jax.vmap(lambda d: jaxsched.Quotient(E, d)(STEPS))(factors)
     assert_close(got, exp(STEPS) / np.asarray(factors)[:, None])
     got = jax.vmap(lambda v: jaxsched.minimum(C, jaxsched.Constant(v))(STEPS))(
-        jnp.asarray([0.01, 0.1]))
+        jnp.asarray([0.01, 0.1])
+    )
     assert_close(got, np.minimum(cos(STEPS), np.asarray([[0.01], [0.1]])))
     batched = jaxsched.stack([0.5 * E, 0.25 * E])
     assert_close(batched(10), [0.025, 0.0125])
@@ -123,13 +138,16 @@ def test_vmap_over_factor_divisor_and_constant():
 def test_grads_reach_the_factor_and_the_inner_leaves():
     def total(factor, lr):
         inner = jaxsched.ExponentialDecay(lr, 10, 0.5)
-        return jnp.sum(jaxsched.maximum(factor * inner, 0.001)(STEPS.astype(np.float32)))
+        return jnp.sum(
+            jaxsched.maximum(factor * inner, 0.001)(STEPS.astype(np.float32))
+        )
 
     g_factor, g_lr = jax.grad(total, argnums=(0, 1))(0.5, 0.1)
     above = exp(STEPS) * 0.5 > 0.001  # where the floor does not hold
     np.testing.assert_allclose(float(g_factor), np.sum(exp(STEPS)[above]), rtol=1e-5)
-    np.testing.assert_allclose(float(g_lr), np.sum(0.5 * exp(STEPS)[above] / 0.1),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        float(g_lr), np.sum(0.5 * exp(STEPS)[above] / 0.1), rtol=1e-5
+    )
 
 
 def test_dtype_follows_the_inner_schedule():
@@ -160,7 +178,9 @@ def test_optax_sgd_and_inject_hyperparams_take_a_composition():
 
     for t in range(20):
         params, state, updates = step(params, state)
-        assert float(state.hyperparams["learning_rate"]) == pytest.approx(want[t], abs=1e-7)
+        assert float(state.hyperparams["learning_rate"]) == pytest.approx(
+            want[t], abs=1e-7
+        )
         assert -float(updates[0]) == pytest.approx(want[t], abs=1e-7)
 
 
@@ -171,7 +191,9 @@ def test_from_callable_joins_a_composition_under_jit_and_optax():
     want = np.minimum(0.1 * np.asarray(closure(t), np.float64), exp(np.arange(60)))
     assert_close(sched(t), want)
     assert_close(jax.jit(lambda s, t: s(t))(sched, t), want)
-    updates, _ = optax.sgd(sched).update(jnp.ones(1), optax.sgd(sched).init(jnp.ones(1)))
+    updates, _ = optax.sgd(sched).update(
+        jnp.ones(1), optax.sgd(sched).init(jnp.ones(1))
+    )
     assert float(updates[0]) == pytest.approx(-want[0], abs=1e-9)
     # An integer-valued function still gives a float rate of the step's shape.
     assert jaxsched.from_callable(lambda step: 1)(t).dtype == jnp.float32
@@ -184,7 +206,9 @@ def test_a_composition_with_a_callable_refuses_to_serialize_or_stack():
         jaxsched.serialize(sched)
     with pytest.raises(TypeError, match="LearningRateSchedule subclass"):
         sched.get_config()
-    with pytest.raises(ValueError, match=r"schedules\[1\]\.schedule wraps a plain function"):
+    with pytest.raises(
+        ValueError, match=r"schedules\[1\]\.schedule wraps a plain function"
+    ):
         jaxsched.stack([0.5 * E, sched])
 
 
@@ -206,7 +230,9 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("make, error, arg", BAD, ids=[f"{b[2]}-{i}" for i, b in enumerate(BAD)])
+@pytest.mark.parametrize(
+    "make, error, arg", BAD, ids=[f"{b[2]}-{i}" for i, b in enumerate(BAD)]
+)
 def test_bad_input_raises_naming_the_argument(make, error, arg):
     with pytest.raises(error, match=f"`{arg}`"):
         make()
