@@ -465,7 +465,10 @@ class Cyclic(LearningRateSchedule):
         length = up + down
         s = jnp.maximum(s, 0)
         done = nx.floor_div(s, length)  # cycle - 1
-        q = s - done * length
+        # The position in the cycle as the exact remainder (fmod), not as
+        # s - done * length, which float32 loses for large steps; an infinite
+        # step is at the start of a cycle.
+        q = jnp.where(jnp.isinf(s), 0, jnp.fmod(s, length))
         f = jnp.where(q <= up, q / up, (length - q) / down)
         if self.mode == "triangular":
             scale = 1
