@@ -628,3 +628,17 @@ def test_traced_hyperparameters_build_without_concretizing():
     out = jax.jit(lrs)(5, 40, 3)
     np.testing.assert_allclose(out, lrs(5, 40, 3), rtol=1e-6)
     assert float(out[0]) == np.float32(0.1)  # step 7 is in the stable phase
+
+
+def test_no_nan_or_inf_at_hostile_steps():
+    """Extreme integer and float steps, every case, in one program per dtype:
+    a finite number everywhere (DESIGN.md: int32 max, uint32, +-inf)."""
+    scheds = [getattr(jaxsched, cls)(**kw) for _, cls, kw, _ in CASES]
+    for steps in (
+        np.asarray([0, 2**31 - 1, -(2**31), 7], np.int32),
+        np.asarray([2**32 - 1, 2**31], np.uint32),
+        np.asarray([np.inf, -np.inf, 1e38, -1e38, 0.5, 2.0**24 + 2], np.float32),
+    ):
+        got = jax.jit(lambda ss, t: [s(t) for s in ss])(scheds, steps)
+        for case, row in zip(CASES, got):
+            assert np.all(np.isfinite(np.asarray(row))), (case[0], steps, row)
