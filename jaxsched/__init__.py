@@ -13,6 +13,15 @@ from ._config import serialize as serialize
 from ._core import LearningRateSchedule as LearningRateSchedule
 from ._core import check as check
 from ._core import static_field as static_field
+from ._arith import Constant as Constant
+from ._arith import Maximum as Maximum
+from ._arith import Minimum as Minimum
+from ._arith import Product as Product
+from ._arith import Quotient as Quotient
+from ._arith import Scaled as Scaled
+from ._arith import from_callable as from_callable
+from ._arith import maximum as maximum
+from ._arith import minimum as minimum
 from ._compose import JoinSchedules as JoinSchedules
 from ._compose import WithOffset as WithOffset
 from ._cosine import CosineDecay as CosineDecay
@@ -26,12 +35,18 @@ from ._model_garden import PowerAndLinearDecay as PowerAndLinearDecay
 from ._model_garden import PowerDecayWithOffset as PowerDecayWithOffset
 from ._model_garden import StepCosineDecayWithOffset as StepCosineDecayWithOffset
 from ._model_garden_config import from_model_garden_config as from_model_garden_config
+from ._modern import Cyclic as Cyclic
+from ._modern import InverseSqrtDecay as InverseSqrtDecay
+from ._modern import OneCycle as OneCycle
+from ._modern import WarmupStableDecay as WarmupStableDecay
 from ._offset import CosineDecayWithOffset as CosineDecayWithOffset
 from ._offset import ExponentialDecayWithOffset as ExponentialDecayWithOffset
 from ._offset import (
     PiecewiseConstantDecayWithOffset as PiecewiseConstantDecayWithOffset,
 )
 from ._offset import PolynomialDecayWithOffset as PolynomialDecayWithOffset
+from ._optax_family import PiecewiseScales as PiecewiseScales
+from ._optax_family import WarmupCosineDecay as WarmupCosineDecay
 from ._piecewise import PiecewiseConstantDecay as PiecewiseConstantDecay
 from ._plot import plot as plot
 from ._polynomial import PolynomialDecay as PolynomialDecay
@@ -40,37 +55,53 @@ from ._warmup import PolynomialWarmUp as PolynomialWarmUp
 from ._sweep import stack as stack
 from ._sweep import sweep_axes as sweep_axes
 from ._sweep import unstack as unstack
+from . import optax as optax  # jaxsched.optax: optax's functions (not in __all__)
 
 Schedule = LearningRateSchedule
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Constant",
     "CosineDecay",
     "CosineDecayRestarts",
     "CosineDecayWithOffset",
+    "Cyclic",
     "DirectPowerDecay",
     "ExponentialDecay",
     "ExponentialDecayWithOffset",
+    "InverseSqrtDecay",
     "InverseTimeDecay",
     "JoinSchedules",
     "LearningRateSchedule",
     "LinearCosineDecay",
     "LinearWarmup",
+    "Maximum",
+    "Minimum",
     "NoisyLinearCosineDecay",
+    "OneCycle",
     "PiecewiseConstantDecay",
     "PiecewiseConstantDecayWithOffset",
+    "PiecewiseScales",
     "PolynomialDecay",
     "PolynomialDecayWithOffset",
     "PolynomialWarmUp",
     "PowerAndLinearDecay",
     "PowerDecayWithOffset",
+    "Product",
+    "Quotient",
+    "Scaled",
     "Schedule",
     "StepCosineDecayWithOffset",
+    "WarmupCosineDecay",
+    "WarmupStableDecay",
     "WithOffset",
     "check",
     "deserialize",
+    "from_callable",
     "from_model_garden_config",
+    "maximum",
+    "minimum",
     "plot",
     "register_serializable",
     "serialize",

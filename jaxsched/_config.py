@@ -561,5 +561,7 @@ def from_json(value: Any, arg: str = "value") -> Any:
                 f"{value['class_name']} value ({problem}). Received: {arg}={value!r}"
             )
         return deserialize(value)
+    if isinstance(value, list):  # lists of nested schedules (joins, minimum)
+        return [from_json(v, arg) for v in value]
     return value
 

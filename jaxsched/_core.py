@@ -210,6 +210,27 @@ class LearningRateSchedule(Configurable):
             step = nx.as_float(step, dtype)
         return nx.saturate(self._rate(step, dtype, *extra), out).astype(out)
 
+    # Arithmetic that stays a schedule (jaxsched/_arith.py): ``0.5 * s``,
+    # ``s * 2``, ``s1 * s2``, ``s / k``. No ``__add__``: ``sum`` would start
+    # from the number 0. NumPy scalars defer to ``__rmul__`` instead of
+    # building an object array.
+    __array_ufunc__ = None
+
+    def __mul__(self, other: Any) -> Any:
+        from ._arith import multiply
+
+        return multiply(self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        from ._arith import multiply
+
+        return multiply(other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        from ._arith import divide
+
+        return divide(self, other)
+
 
 @jax.jit
 def _compiled(schedule: LearningRateSchedule, step: jax.Array, *extra: Any):
@@ -241,8 +262,9 @@ def check_schedule(obj: Any, arg: str, value: Any = None, *,
         )
     if callable(value):
         fail(
-            obj, arg, f"must be {kind}; wrap a plain function in a "
-            "LearningRateSchedule subclass so it stays a pytree and serializes",
+            obj, arg, f"must be {kind}; wrap a plain function with "
+            "jaxsched.from_callable(fn) (jit and optax, not serializable), or "
+            "write it as a LearningRateSchedule subclass to serialize it",
             value, TypeError,
         )
     if not number_ok:

@@ -229,6 +229,8 @@ def _plan(schedules, share: bool, caller: str):
                 f"{caller}: schedules[{i}] is not a jaxsched.LearningRateSchedule. "
                 f"Received: {s!r}"
             )
+    for i, s in enumerate(schedules):
+        _check_stackable(s, f"schedules[{i}]", caller)
     first = schedules[0]
     for i, s in enumerate(schedules[1:], start=1):
         _compare(first, s, i, type(first).__name__, caller)
@@ -236,6 +238,25 @@ def _plan(schedules, share: bool, caller: str):
     columns = list(zip(*(jax.tree_util.tree_leaves(s) for s in schedules)))
     swept = [not (share and _all_equal(column)) for column in columns]
     return treedef, columns, swept
+
+
+def _check_stackable(schedule: Any, where: str, caller: str) -> None:
+    """Raises a ValueError naming a nested schedule that cannot be swept (a
+    plain function wrapped by ``jaxsched.from_callable``)."""
+    if not getattr(type(schedule), "_stackable", True):
+        raise ValueError(
+            f"{caller}: {where} wraps a plain function ({schedule!r}). A function "
+            "is static, not a hyperparameter leaf, so a sweep cannot stack it (nor "
+            "serialize its members): write it as a jaxsched.LearningRateSchedule "
+            "subclass, or use the jaxsched.optax function of the same name."
+        )
+    for f in dataclasses.fields(schedule):
+        value = getattr(schedule, f.name)
+        inner = value if isinstance(value, tuple) else (value,)
+        for j, v in enumerate(inner):
+            if isinstance(v, LearningRateSchedule):
+                suffix = f"[{j}]" if isinstance(value, tuple) else ""
+                _check_stackable(v, f"{where}.{f.name}{suffix}", caller)
 
 
 def _differ(caller, where, what, a, b, i, hint):
