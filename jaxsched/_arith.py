@@ -12,6 +12,7 @@ serialized nor stacked, and says so.
 from __future__ import annotations
 
 import functools
+import types
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -425,3 +426,7 @@ def maximum(*schedules: Any, name: str | None = None) -> Maximum:
         0.0010
     """
     return Maximum(tuple(_as_schedule(s, "maximum") for s in schedules), name)
+
+
+# The operators of every schedule (see LearningRateSchedule.__mul__).
+LearningRateSchedule._operators = types.SimpleNamespace(multiply=multiply, divide=divide)

@@ -45,7 +45,9 @@ class Configurable:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.__module__.startswith("jaxsched.") and not cls.__name__.startswith("_"):
+        # Public classes of the package; not the abstract base (a direct subclass).
+        public = cls.__module__.startswith("jaxsched.") and not cls.__name__.startswith("_")
+        if public and Configurable not in cls.__bases__:
             _add(cls.__name__, cls)
             _NAMES[cls] = cls.__name__
 

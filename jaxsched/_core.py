@@ -210,26 +210,23 @@ class LearningRateSchedule(Configurable):
             step = nx.as_float(step, dtype)
         return nx.saturate(self._rate(step, dtype, *extra), out).astype(out)
 
-    # Arithmetic that stays a schedule (jaxsched/_arith.py): ``0.5 * s``,
-    # ``s * 2``, ``s1 * s2``, ``s / k``. No ``__add__``: ``sum`` would start
-    # from the number 0. NumPy scalars defer to ``__rmul__`` instead of
-    # building an object array.
+    # Arithmetic that stays a schedule: ``0.5 * s``, ``s * 2``, ``s1 * s2``,
+    # ``s / k`` build the nodes of jaxsched/_arith.py, which registers its
+    # `multiply` and `divide` here when it is imported (it subclasses this
+    # class, so importing it from here would be a cycle). No ``__add__``:
+    # ``sum`` would start from the number 0. NumPy scalars defer to
+    # ``__rmul__`` instead of building an object array.
     __array_ufunc__ = None
+    _operators: Any = None
 
     def __mul__(self, other: Any) -> Any:
-        from ._arith import multiply
-
-        return multiply(self, other)
+        return LearningRateSchedule._operators.multiply(self, other)
 
     def __rmul__(self, other: Any) -> Any:
-        from ._arith import multiply
-
-        return multiply(other, self)
+        return LearningRateSchedule._operators.multiply(other, self)
 
     def __truediv__(self, other: Any) -> Any:
-        from ._arith import divide
-
-        return divide(self, other)
+        return LearningRateSchedule._operators.divide(self, other)
 
 
 @jax.jit

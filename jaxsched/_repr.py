@@ -18,6 +18,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from ._config import Configurable
 from ._numerics import is_key
 
 # Vectors up to this many elements are shown as lists.
@@ -97,8 +98,6 @@ def _is_seed_key(key: Any, seed: Any) -> bool:
 
 
 def _is_schedule(value: Any) -> bool:
-    from ._config import Configurable
-
     return isinstance(value, Configurable)
 
 

@@ -33,14 +33,14 @@ STRESS = int(os.environ.get("JAXSCHED_STRESS", "0"))
 
 SETTINGS = settings(
     deadline=None,
-    max_examples=8,
+    max_examples=4,
     derandomize=not STRESS,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
 
 def per_row_examples(test):
-    """The hypothesis test, with the row's ``max_examples`` (default 8)."""
+    """The hypothesis test, with the row's ``max_examples`` (default 4)."""
 
     def run(row):
         examples = (row.max_examples or SETTINGS.max_examples) * max(STRESS, 1)

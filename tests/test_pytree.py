@@ -2,8 +2,10 @@
 
 Leaves are the numeric hyperparameters, static fields are in the tree
 structure, unflattening does not validate, jit does not retrace for new
-values, vmap over stacked schedules works, grads are finite, results have
-the shape of the step and the dtype of the rate.
+values, results have the shape of the step and the dtype of the rate.
+(vmap over stacked schedules of every class: ``test_sweep.py``; gradients
+with respect to every float hyperparameter of every class:
+``test_grad.py``.)
 """
 
 from __future__ import annotations
@@ -114,39 +116,8 @@ def test_static_options_are_part_of_the_tree_structure():
     assert float(f(b)) == pytest.approx(0.05, rel=1e-6)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_vmap_over_stacked_schedules(name):
-    factors = (1.0, 0.5, 0.25)
-    scheds = [_perturbed(build(name), f) for f in factors]
-    stacked = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *scheds)
-    steps = jnp.asarray([0, 5, 10, 25, 1000])
-    got = jax.vmap(lambda s: s(steps))(stacked)
-    want = np.stack([np.asarray(s(steps)) for s in scheds])
-    np.testing.assert_allclose(np.asarray(got), want, rtol=2e-6, atol=1e-9)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_grad_with_respect_to_every_float_hyperparameter_is_finite(name):
-    """Integer hyperparameters (decay_steps=10) are made float so that they
-    are differentiated too; steps cover boundaries and far past the end."""
-    sched = jax.tree_util.tree_map(
-        lambda x: float(x) if isinstance(x, int) and not isinstance(x, bool) else x,
-        build(name),
-    )
-    leaves, treedef = jax.tree_util.tree_flatten(sched)
-    which = [i for i, x in enumerate(leaves) if _is_float_leaf(x)]
-    assert which, "nothing to differentiate"
-    steps = jnp.asarray(STEPS, jnp.float32)
-
-    def total(floats):
-        full = list(leaves)
-        for i, x in zip(which, floats):
-            full[i] = x
-        return jnp.sum(jax.tree_util.tree_unflatten(treedef, full)(steps))
-
-    grads = jax.grad(total)([jnp.asarray(leaves[i], jnp.float32) for i in which])
-    for i, g in zip(which, grads):
-        assert np.all(np.isfinite(np.asarray(g))), (name, i, g)
 
 
 @pytest.mark.parametrize("name", NAMES)
