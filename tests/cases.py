@@ -118,14 +118,20 @@ class Inner:
         return MG[self.name](float(step), **self.kw)
 
 
+# The arguments that are rates (one of them sets the result dtype, the others
+# are cast to it): Keras' and Model Garden's, then the arithmetic, optax and
+# modern classes'.
+RATES = ("values", "initial_learning_rate", "warmup_target", "value", "init_value",
+         "peak_value", "end_value", "learning_rate", "base_lr", "max_lr")
+
+
 def rates_in(kw, dtype):
     """(kw with its rates as `dtype` arrays, kw with the rounded rates as
-    Python floats). The rates set the result dtype: ``values`` or
-    ``initial_learning_rate`` (and ``warmup_target``), or those of a
-    warmup's inner schedule (or its constant rate)."""
+    Python floats). The rates (``RATES``) set the result dtype, or those of
+    nested schedules (a warmup's inner schedule or its constant rate, a
+    composition's schedules)."""
     kw, rounded = dict(kw), dict(kw)
-    rate = "values" if "values" in kw else "initial_learning_rate"
-    for arg in (rate, "warmup_target"):
+    for arg in RATES:
         if arg in kw:
             kw[arg] = jnp.asarray(kw[arg], dtype)
             rounded[arg] = np.asarray(kw[arg], np.float64).tolist()
@@ -1581,6 +1587,11 @@ ROWS += [
     ),
 ]
 
+# The arithmetic, optax-family and modern classes (tests/cases_modern.py uses
+# only names defined above).
+from cases_modern import MODERN_ROWS  # noqa: E402
+
+ROWS += MODERN_ROWS
 
 ROW_IDS = [row.id for row in ROWS]
 
