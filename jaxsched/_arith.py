@@ -96,7 +96,8 @@ class Constant(LearningRateSchedule):
     _dtype_from = "value"
 
     def _rate(self, step: jax.Array, dtype) -> jax.Array:
-        return nx.as_float(self.value, dtype) + jnp.zeros_like(step)
+        value = nx.as_float(self.value, dtype) + jnp.zeros_like(step)
+        return jnp.where(jnp.isnan(step), jnp.nan, value)  # a NaN step is NaN
 
 
 class Scaled(_OfOne):

@@ -189,7 +189,7 @@ class WarmupStableDecay(LearningRateSchedule):
                 jnp.where(s < decay_start + d, m + (1 - m) * cool, m),
             ),
         )
-        return lr * jnp.maximum(factor, 0)
+        return jnp.where(jnp.isnan(s), jnp.nan, lr * jnp.maximum(factor, 0))
 
 
 class InverseSqrtDecay(LearningRateSchedule):
@@ -314,8 +314,11 @@ class OneCycle(LearningRateSchedule):
         cos:     end + (start - end) * 0.5 * (1 + cos(pi * pct))
         linear:  start + (end - start) * pct
 
-    From ``total_steps - 1`` on the rate holds ``min_lr`` (PyTorch raises
-    past ``total_steps`` and extrapolates the last phase at ``total_steps``);
+    Each phase ends exactly on its end value. Past ``total_steps - 1`` the
+    rate holds ``min_lr`` (PyTorch raises past ``total_steps`` and
+    extrapolates the last phase at ``total_steps``); at ``total_steps - 1``
+    itself it is ``min_lr`` unless an earlier phase ends there too (as with
+    ``pct_start=1``, where that step is the peak, as in PyTorch);
     before step 0 it holds ``initial``. Momentum cycling is an optimizer's
     business: not included.
 
@@ -386,6 +389,9 @@ class OneCycle(LearningRateSchedule):
             length = end - start
             pct = jnp.clip((s - start) / nx.safe_divisor(length), 0, 1)
             pct = jnp.where(length > 0, pct, 1)  # an empty phase is over
+            # On and past the phase's end exactly 1 (XLA may divide by
+            # multiplying with the reciprocal, which can land just below 1).
+            pct = jnp.where(s >= end, 1, pct)
             a, b = values[i], values[i + 1]
             if self.anneal_strategy == "cos":
                 v = b + (a - b) * nx.half_cosine(1 - pct)

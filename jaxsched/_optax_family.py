@@ -187,7 +187,7 @@ class PiecewiseScales(LearningRateSchedule):
         v = jnp.cumprod(factors, axis=-1)  # optax's order of products
         i = nx.count_below(b, s, strict=False)
         if self.interpolate_type == "constant":
-            return nx.take(v, i)
+            return jnp.where(jnp.isnan(s), jnp.nan, nx.take(v, i))  # NaN step: NaN
         n = b.shape[-1]
         starts = jnp.concatenate([jnp.zeros_like(b[..., :1]), b], axis=-1)
         nxt = jnp.minimum(i + 1, n)

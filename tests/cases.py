@@ -1169,7 +1169,7 @@ ROWS += [
         bounds=_exp_offset_bounds,
         monotone=_exp_monotone,
         reference=_mg_reference("ExponentialDecayWithOffset"),
-        max_examples=5,
+        max_examples=3,
         accepts_none=("staircase",),
         marks=(10, 110, 210),
         cases=(
@@ -1201,7 +1201,7 @@ ROWS += [
         bounds=lambda kw: (min(kw["values"]), max(kw["values"])),
         end=_piecewise_offset_end,
         reference=_mg_reference("PiecewiseConstantDecayWithOffset"),
-        max_examples=5,
+        max_examples=3,
         marks=(15, 25, 35),
         cases=(
             (dict(boundaries=[50, 80], values=[1.0, 0.5, 0.1], offset=10),
@@ -1229,7 +1229,7 @@ ROWS += [
             kw["decay_steps"], _o(kw)),
         continuous_at=lambda kw: _shifted(_poly_continuous(kw), kw),
         reference=_mg_reference("PolynomialDecayWithOffset"),
-        max_examples=5,
+        max_examples=3,
         marks=(10, 110),
         cases=(
             (dict(initial_learning_rate=1.0, decay_steps=100, offset=10),
@@ -1271,7 +1271,7 @@ ROWS += [
         end=_cosine_offset_end,
         continuous_at=lambda kw: _shifted(_cosine_continuous(kw), kw),
         reference=_mg_reference("CosineDecayWithOffset"),
-        max_examples=5,
+        max_examples=3,
         marks=(10, 20, 120),
         cases=(
             (dict(initial_learning_rate=1.0, decay_steps=100, offset=10),
@@ -1317,7 +1317,7 @@ ROWS += [
         end=_warmup_end,
         continuous_at=_linear_warmup_continuous,
         reference=_mg_reference("LinearWarmup"),
-        max_examples=5,
+        max_examples=3,
         marks=(10, 100),
         cases=(
             (dict(after_warmup_lr_sched=Inner('PiecewiseConstantDecayWithOffset', {'boundaries': [10000, 20000], 'values': [0.1, 0.01, 0.001]}), warmup_steps=500, warmup_learning_rate=0.01),
@@ -1344,7 +1344,7 @@ ROWS += [
         end=_warmup_end,
         continuous_at=_poly_warmup_continuous,
         reference=_mg_reference("PolynomialWarmUp"),
-        max_examples=5,
+        max_examples=3,
         marks=(1, 10, 100),
         cases=(
             (dict(after_warmup_lr_sched=Inner('PiecewiseConstantDecayWithOffset', {'boundaries': [10000, 20000], 'values': [0.1, 0.01, 0.001]}), warmup_steps=500, power=2.0),
@@ -1364,7 +1364,7 @@ ROWS += [
         bounds=_direct_power_bounds,
         monotone=lambda kw: [(0, None, -1 if kw.get("power", 1.0) <= 0 else 1)],
         reference=_mg_reference("DirectPowerDecay"),
-        max_examples=5,
+        max_examples=3,
         negative="hold",  # steps below 1 count as 1
         float32_atol=_power_atol,
         marks=(1,),
@@ -1394,7 +1394,7 @@ ROWS += [
         else None,
         continuous_at=_power_linear_continuous,
         reference=_mg_reference("PowerAndLinearDecay"),
-        max_examples=5,
+        max_examples=3,
         float32_atol=_power_atol,
         marks=(10, 11, 60, 110),
         cases=(
@@ -1434,7 +1434,7 @@ ROWS += [
         bounds=lambda kw: (0.0, kw.get("pre_offset_learning_rate", 1.0e6)),
         monotone=_power_offset_monotone,
         reference=_mg_reference("PowerDecayWithOffset"),
-        max_examples=5,
+        max_examples=3,
         float32_atol=_power_atol,
         marks=(10, 11),
         cases=(
@@ -1467,7 +1467,7 @@ ROWS += [
         end=lambda kw: _step_after(kw["boundaries"][-1], _o(kw)),
         continuous_at=_step_cosine_continuous,
         reference=_mg_reference("StepCosineDecayWithOffset"),
-        max_examples=5,
+        max_examples=3,
         marks=(7, 17, 32, 47),
         cases=(
             (dict(boundaries=[0, 100, 200], values=[1.0, 0.5, 0.1]),
@@ -1545,7 +1545,7 @@ ROWS += [
         kwargs=_with_offset_kwargs(),
         numbers=("offset",),
         reference=_with_offset_reference,
-        max_examples=5,
+        max_examples=3,
         marks=(5, 15, 25),
         cases=(
             (dict(schedule=Inner("CosineDecay", dict(initial_learning_rate=0.1,
@@ -1572,7 +1572,7 @@ ROWS += [
         kwargs=_join_kwargs(),
         numbers=(),
         reference=_join_reference,
-        max_examples=5,
+        max_examples=3,
         marks=(10, 40),
         cases=(
             (dict(schedules=[_exp(0.1), _exp(0.3, 5), Inner("PiecewiseConstantDecay", dict(

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import jaxsched
-from catalog import EXAMPLES, build
+from cases import EXAMPLES, build
 from jaxsched._cli import main
 from jaxsched._spec import MAX_DEPTH
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import jaxsched
-from catalog import EXAMPLES, build
+from cases import EXAMPLES, build
 from jaxsched._config import KERAS_CLASSES
 
 KS = keras.optimizers.schedules

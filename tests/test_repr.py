@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import jaxsched
-from catalog import EXAMPLES, STEPS, build
+from cases import EXAMPLES, STEPS, build
 from jaxsched._spec import parse_call
 
 NAMES = sorted(EXAMPLES)
