@@ -1,8 +1,11 @@
 """Render every jaxsched schedule class to a small PNG under docs/.
 
-Each picture is one entry of ``GALLERY``: a few schedules of a class (with
-warmup, staircase, cycle, restarts with ``t_mul``/``m_mul``, noise with two
-seeds, offsets, joins) drawn by ``jaxsched.plot`` over 500 steps, with
+Each picture is one entry of ``GALLERY``, grouped as the README's tables
+(Keras, TF Model Garden, optax, modern, composition): a few schedules of a
+class (with warmup, staircase, cycle, restarts with ``t_mul``/``m_mul``,
+noise with two seeds, offsets, interpolation, warmup-stable-decay's warmup
+and decay shapes, one-cycle's anneals and three phases, cyclic modes, joins,
+products, floors and caps) drawn by ``jaxsched.plot`` over 500 steps, with
 markers at warmup ends, decay ends, boundaries, restarts and offsets.
 ``--markdown`` prints the README's gallery table (each image beside the
 lines that make it). ``missing_classes()`` names the public classes without
@@ -33,22 +36,28 @@ from jaxsched import (  # noqa: E402
     CosineDecay,
     CosineDecayRestarts,
     CosineDecayWithOffset,
+    Cyclic,
     DirectPowerDecay,
     ExponentialDecay,
     ExponentialDecayWithOffset,
+    InverseSqrtDecay,
     InverseTimeDecay,
     JoinSchedules,
     LinearCosineDecay,
     LinearWarmup,
     NoisyLinearCosineDecay,
+    OneCycle,
     PiecewiseConstantDecay,
     PiecewiseConstantDecayWithOffset,
+    PiecewiseScales,
     PolynomialDecay,
     PolynomialDecayWithOffset,
     PolynomialWarmUp,
     PowerAndLinearDecay,
     PowerDecayWithOffset,
     StepCosineDecayWithOffset,
+    WarmupCosineDecay,
+    WarmupStableDecay,
     WithOffset,
 )
 
@@ -66,13 +75,18 @@ class Entry:
     title: str
     curves: tuple[tuple[str, jaxsched.LearningRateSchedule], ...]
     log: bool = False
+    headroom: float = 0.0  # extra space above the curves (for the legend)
 
 
-def _entry(file, title, *curves, log=False):
-    return Entry(file, title, tuple(curves), log)
+def _entry(file, title, *curves, log=False, headroom=0.0):
+    return Entry(file, title, tuple(curves), log, headroom)
 
+
+# A warmup factor from 0 to 1 over 100 steps, to multiply a decay by.
+_WARMUP = PolynomialDecay(0.0, 100, end_learning_rate=1.0)
 
 GALLERY = [
+    # Keras
     _entry("exponential_decay", "ExponentialDecay",
            ("smooth", ExponentialDecay(1.0, 100, 0.5)),
            ("staircase", ExponentialDecay(1.0, 100, 0.5, staircase=True))),
@@ -99,6 +113,7 @@ GALLERY = [
     _entry("noisy_linear_cosine_decay", "NoisyLinearCosineDecay",
            ("seed=0", NoisyLinearCosineDecay(1.0, 400, initial_variance=0.01, seed=0)),
            ("seed=1", NoisyLinearCosineDecay(1.0, 400, initial_variance=0.01, seed=1))),
+    # TF Model Garden
     _entry("exponential_decay_with_offset", "ExponentialDecayWithOffset",
            ("offset=100", ExponentialDecayWithOffset(1.0, 100, 0.5, offset=100)),
            ("hold_before_offset", ExponentialDecayWithOffset(
@@ -126,6 +141,44 @@ GALLERY = [
                                      pre_offset_learning_rate=0.5))),
     _entry("step_cosine_decay_with_offset", "StepCosineDecayWithOffset",
            ("", StepCosineDecayWithOffset([0, 150, 350], [1.0, 0.5, 0.1]))),
+    # optax's family
+    _entry("warmup_cosine_decay", "WarmupCosineDecay (decay_steps: the total)",
+           ("end_value=0.1", WarmupCosineDecay(0.0, 1.0, 100, 450, end_value=0.1)),
+           ("exponent=2", WarmupCosineDecay(0.0, 1.0, 50, 450, exponent=2.0))),
+    _entry("piecewise_scales", "PiecewiseScales",
+           ("constant", PiecewiseScales(1.0, [100, 250, 400], [0.5, 0.4, 0.5])),
+           ("linear", PiecewiseScales(1.0, [100, 250, 400], [0.5, 0.4, 0.5],
+                                      interpolate_type="linear")),
+           ("cosine", PiecewiseScales(1.0, [100, 250, 400], [0.5, 0.4, 0.5],
+                                      interpolate_type="cosine"))),
+    # the modern family
+    _entry("warmup_stable_decay", "WarmupStableDecay: decay shapes",
+           ("cosine", WarmupStableDecay(1.0, 50, 200, 200)),
+           ("linear", WarmupStableDecay(1.0, 50, 200, 200, decay_type="linear")),
+           ("1-sqrt", WarmupStableDecay(1.0, 50, 200, 200, decay_type="1-sqrt"))),
+    _entry("warmup_stable_decay_warmup",
+           "WarmupStableDecay: warmup shapes, min_lr_ratio",
+           ("linear", WarmupStableDecay(1.0, 200, 100, 150, min_lr_ratio=0.1)),
+           ("cosine", WarmupStableDecay(1.0, 200, 100, 150, warmup_type="cosine",
+                                        min_lr_ratio=0.1)),
+           ("1-sqrt", WarmupStableDecay(1.0, 200, 100, 150, warmup_type="1-sqrt",
+                                        min_lr_ratio=0.1))),
+    _entry("inverse_sqrt_decay", "InverseSqrtDecay",
+           ("warmup 50", InverseSqrtDecay(1.0, 50)),
+           ("timescale=200", InverseSqrtDecay(1.0, 50, timescale=200)),
+           ("constant warmup", InverseSqrtDecay(1.0, 100, warmup_type="constant"))),
+    _entry("one_cycle", "OneCycle",
+           ("cos", OneCycle(1.0, 450)),
+           ("linear", OneCycle(1.0, 450, anneal_strategy="linear")),
+           ("three_phase", OneCycle(1.0, 450, three_phase=True))),
+    _entry("cyclic", "Cyclic",
+           ("triangular, down=100", Cyclic(0.1, 1.0, step_size_up=50,
+                                           step_size_down=100)),
+           ("triangular2", Cyclic(0.1, 1.0, step_size_up=50, mode="triangular2")),
+           ("exp_range", Cyclic(0.1, 1.0, step_size_up=50, mode="exp_range",
+                                gamma=0.996)),
+           headroom=0.3),
+    # composition
     _entry("with_offset", "WithOffset",
            ("", WithOffset(CosineDecayRestarts(1.0, 100, t_mul=1.5), 100,
                            hold_before_offset=True))),
@@ -133,6 +186,20 @@ GALLERY = [
            ("", JoinSchedules([PolynomialDecay(0.0, 50, end_learning_rate=1.0),
                                PolynomialDecay(1.0, 1, end_learning_rate=1.0),
                                CosineDecay(1.0, 150)], [50, 350]))),
+    _entry("maximum", "maximum(warmup * cosine, 1e-4)",
+           ("warmup * cosine", _WARMUP * CosineDecay(1.0, 400)),
+           ("maximum(..., 1e-4)", jaxsched.maximum(_WARMUP * CosineDecay(1.0, 400),
+                                                   1e-4)),
+           log=True),
+    _entry("minimum", "minimum(line, cosine)",
+           ("line", PolynomialDecay(0.0, 200, end_learning_rate=1.5)),
+           ("cosine", CosineDecay(1.0, 500)),
+           ("minimum", jaxsched.minimum(
+               PolynomialDecay(0.0, 200, end_learning_rate=1.5), CosineDecay(1.0, 500)))),
+    _entry("scaled_quotient", "Scaled, Quotient: s * k, s / k",
+           ("s", ExponentialDecay(1.0, 100, 0.5)),
+           ("0.5 * s", 0.5 * ExponentialDecay(1.0, 100, 0.5)),
+           ("s / 4", ExponentialDecay(1.0, 100, 0.5) / 4)),
 ]
 
 
@@ -176,6 +243,9 @@ def render(entry: Entry, out: pathlib.Path) -> pathlib.Path:
     jaxsched.plot([s for _, s in entry.curves], STEPS, ax=ax, log=entry.log,
                   labels=labels)
     ax.set_title(entry.title, fontsize="medium", fontweight="bold")
+    if entry.headroom:
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high + entry.headroom * (high - low))
     buffer = io.BytesIO()
     figure.savefig(buffer, dpi=DPI, format="png")
     buffer.seek(0)

@@ -9,6 +9,14 @@ What it shows:
   ONE batched schedule (``jaxsched.stack``): its hyperparameters are arrays
   with a leading sweep axis, and ``jaxsched.sweep_axes`` says which leaves
   are swept (0) and which are shared (None, e.g. ``decay_steps``).
+* Every schedule ends with the training, so that the ranking compares
+  schedules, not how far each got: the decays end at step ``--steps``, the
+  step after the last update (optax's and HF's convention for the total).
+  Keras' ``CosineDecay`` counts ``decay_steps`` AFTER its warmup, so it gets
+  ``decay_steps = steps - warmup_steps``; ``CosineDecayRestarts`` gets the
+  ``first_decay_steps`` whose three periods (each ``t_mul`` times the one
+  before) fill the run; ``ExponentialDecay`` reaches ``decay_rate`` times
+  its initial rate at the end.
 * All 64 models (a two-layer MLP on y = sin(3x), SGD with momentum 0.9)
   train in ONE jitted program: a ``lax.scan`` over the steps whose body
   evaluates every schedule at the step (one ``vmap`` per class) and updates
@@ -72,8 +80,18 @@ def _pick(grid, n):
     return [grid[i * len(grid) // n] for i in range(n)]
 
 
+def first_period(steps: int, t_mul: float, periods: int = 3) -> float:
+    """The ``first_decay_steps`` of a ``CosineDecayRestarts`` whose first
+    `periods` periods (each `t_mul` times the one before) end at `steps`."""
+    growth = periods if t_mul == 1 else (t_mul**periods - 1) / (t_mul - 1)
+    return steps / growth
+
+
 def make_sweep(steps: int, per_class: int) -> dict[str, list]:
-    """Class name -> the list of schedules of that class, `per_class` each."""
+    """Class name -> the list of schedules of that class, `per_class` each.
+
+    Every decay ends at step `steps`, with the training (see the module
+    docstring): Keras' ``decay_steps`` does not count the warmup."""
     rates = (0.02, 0.05, 0.1, 0.2)
     third = steps // 3
     grids = {
@@ -83,14 +101,20 @@ def make_sweep(steps: int, per_class: int) -> dict[str, list]:
         ],
         "CosineDecay": [
             jaxsched.CosineDecay(
-                0.0, steps, alpha=0.01, warmup_target=peak, warmup_steps=warmup
+                0.0,
+                steps - warmup,  # Keras: the decay starts after the warmup
+                alpha=0.01,
+                warmup_target=peak,
+                warmup_steps=warmup,
             )
             for peak, warmup in itertools.product(
                 rates, (0, steps // 20, steps // 10, steps // 5)
             )
         ],
         "CosineDecayRestarts": [
-            jaxsched.CosineDecayRestarts(lr, steps // 8, t_mul=t_mul, m_mul=m_mul)
+            jaxsched.CosineDecayRestarts(
+                lr, first_period(steps, t_mul), t_mul=t_mul, m_mul=m_mul
+            )
             for lr, t_mul, m_mul in itertools.product(rates, (1.0, 2.0), (0.5, 1.0))
         ],
         "PiecewiseConstantDecay": [
