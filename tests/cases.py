@@ -1642,3 +1642,19 @@ def tolerance(dtype) -> dict:
     if np.dtype(dtype) == np.float64:
         return dict(rtol=1e-12, atol=1e-15)
     return dict(rtol=2e-6, atol=1e-7)
+
+
+# The ways of calling a schedule (the ``call`` fixture): eagerly (which runs
+# its compiled program, as inside the user's jit with the schedule as an
+# argument), and inside a jit with the schedule captured in the closure.
+
+
+def _eager(sched, step):
+    return sched(step)
+
+
+def _jit_closure(sched, step):
+    return jax.jit(lambda t: sched(t))(step)
+
+
+CALLS = {"eager": _eager, "jit_closure": _jit_closure}

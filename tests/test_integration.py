@@ -355,12 +355,13 @@ def test_a_batched_schedule_checkpoints_as_leaves_plus_member_configs(tmp_path):
 
 def _readme_blocks(first: str, last: str) -> list[str]:
     text = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
-    section = text[text.index(first) : text.index(last)]
+    start = text.index(first)
+    section = text[start : text.index(last, start)]
     return re.findall(r"```python\n(.*?)```", section, flags=re.S)
 
 
 def test_readme_sweep_and_optax_sections_run():
-    blocks = _readme_blocks("## Sweeps", "## Schedules")
+    blocks = _readme_blocks("## Sweeps", "## TF Model Garden")
     assert len(blocks) >= 6
     namespace: dict = {}
     for block in blocks:

@@ -186,13 +186,13 @@ def test_keras_reads_our_serialized_config(name, kwargs):
     )
 
 
-def test_keras_serialized_configs_load():
+@pytest.mark.parametrize("name, kwargs, marks", CASES, ids=[_id(c) for c in CASES])
+def test_keras_serialized_configs_load(name, kwargs, marks):
     """Every Keras 3 class, serialized by Keras itself, loads with the same values."""
-    for name, kwargs, marks in CASES:
-        theirs = getattr(KS, name)(**kwargs)
-        ours = jaxsched.deserialize(KS.serialize(theirs))
-        assert type(ours) is getattr(jaxsched, name)
-        steps = np.asarray(_special_steps(marks)[:-1])
-        keras_values = _keras_values(name, kwargs, steps)
-        exact = _reference(name, kwargs, steps)
-        _check(name, kwargs, steps, np.asarray(ours(steps), np.float64), keras_values, exact)
+    theirs = getattr(KS, name)(**kwargs)
+    ours = jaxsched.deserialize(KS.serialize(theirs))
+    assert type(ours) is getattr(jaxsched, name)
+    steps = np.asarray(_special_steps(marks)[:-1])
+    keras_values = _keras_values(name, kwargs, steps)
+    exact = _reference(name, kwargs, steps)
+    _check(name, kwargs, steps, np.asarray(ours(steps), np.float64), keras_values, exact)

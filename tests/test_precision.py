@@ -32,7 +32,7 @@ import pytest
 import jaxsched
 import reference as ref
 from jaxsched._cosine import _restart
-from cases import ROWS, Inner, rates_in, restarts_reference
+from cases import CALLS, ROWS, Inner, rates_in, restarts_reference
 
 # Extra configs per class (each row's example is always tested): long and
 # short decays, fractional decay_steps, staircase, warmup, every t_mul kind.
@@ -102,18 +102,26 @@ def _with_marks(steps, marks):
     mark is fractional)."""
     around = [m + d for m in marks for d in (-1, 0, 1)]
     if all(float(m).is_integer() for m in around):
-        return np.union1d(steps, np.asarray(around, steps.dtype))
-    return np.union1d(steps.astype(np.float64), around)
+        steps = np.union1d(steps, np.asarray(around, steps.dtype))
+    else:
+        steps = np.union1d(steps.astype(np.float64), around)
+    # Padded (with its last step) to a multiple of 64: configs of one
+    # structure then share one compiled program instead of one per length.
+    return np.concatenate([steps, np.repeat(steps[-1:], -len(steps) % 64)])
 
 
 @pytest.mark.parametrize("row, kw, marks", PRECISION)
-def test_float32_matches_the_float64_reference(row, kw, marks, call):
+def test_float32_matches_the_float64_reference(row, kw, marks):
     steps = _with_marks(STEPS, marks)
-    with jax.enable_x64(False):
-        got = call(row.build(kw), steps)
-    assert got.dtype == jnp.float32
     want = _reference(row, kw, steps, rounded=True)
-    _assert_close(got, want, 1e-6, 1e-7, row.float32_atol(kw, steps))
+    for how, call in CALLS.items():  # eagerly and as constants of the user's jit
+        with jax.enable_x64(False):
+            got = call(row.build(kw), steps)
+        assert got.dtype == jnp.float32
+        try:
+            _assert_close(got, want, 1e-6, 1e-7, row.float32_atol(kw, steps))
+        except AssertionError as err:
+            raise AssertionError(how) from err
 
 
 NEGATIVE_STEPS = -np.concatenate(
@@ -177,16 +185,23 @@ def _as_float64_arrays(kw):
 
 
 @pytest.mark.parametrize("row, kw, marks", PRECISION)
-@pytest.mark.parametrize("hyper", ["python", "float64"])
-def test_float64_matches_the_float64_reference(row, kw, marks, hyper):
+def test_float64_matches_the_float64_reference(row, kw, marks):
     steps = np.concatenate([STEPS, [2**31 - 1, 2**32 + 1, 10**12]]).astype(np.int64)
     steps = _with_marks(steps, marks)
+    # Python-number hyperparameters for every config; float64 leaves (the
+    # other leaf kind, one more program) for the row's example.
+    hypers = ["python", "float64"] if kw is row.example else ["python"]
+    for hyper in hypers:
+        _check_float64(row, kw, steps, hyper)
+
+
+def _check_float64(row, kw, steps, hyper):
     with jax.enable_x64(True):
         sched = row.build(kw if hyper == "python" else _as_float64_arrays(kw))
-        # The float64 leaves' program eagerly; the Python numbers' also as
-        # constants of the user's jit (where s / c becomes s * (1 / c)).
+        # Eagerly; for the example also as constants of the user's jit (where
+        # s / c becomes s * (1 / c); float32 checks that for every config).
         calls = [sched(steps)]
-        if hyper == "python":
+        if hyper == "python" and kw is row.example:
             calls.append(jax.jit(lambda s: sched(s))(steps))
         for got in calls:
             assert got.dtype == jnp.float64

@@ -137,8 +137,10 @@ def test_result_dtype_follows_the_rate(name, x64):
     assert build(name)(5).dtype == default
     if build(name)._result_dtype() is None:
         return  # wrappers: the inner schedules' dtype, checked below
+    # A float32 rate gives float32 also under x64. (bfloat16 and float16
+    # rates, for every class: test_precision.py, values included.)
     key = getattr(jaxsched, name)._dtype_from
-    for dtype in (jnp.float32, jnp.bfloat16, jnp.float16):
+    for dtype in (jnp.float32,):
         rate = jnp.asarray(EXAMPLES[name][key], dtype)
         out = build(name, **{key: rate})(jnp.arange(3))
         assert out.dtype == dtype, (dtype, out.dtype)

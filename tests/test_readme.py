@@ -1,7 +1,7 @@
 """The README's examples run as written.
 
-Each ```python block runs on its own, in a fresh namespace (a reader pastes
-one block into a new session), in the order of the README, in one process.
+Each ```python block runs on its own (one test each), in a fresh namespace
+(a reader pastes one block into a new session).
 The ``jaxsched`` command lines of the ```bash blocks run in order too (the
 later ones read the files the earlier ones write), through ``main``.
 """
@@ -45,21 +45,23 @@ def _command_lines():
     return lines
 
 
-def test_readme_python_blocks_each_run_on_their_own(monkeypatch, tmp_path):
+def test_the_readme_has_its_python_blocks():
+    assert len(_python_blocks()) >= 10
+
+
+@pytest.mark.parametrize("i", range(len(_python_blocks())))
+def test_readme_python_block_runs_on_its_own(i, monkeypatch, tmp_path):
     matplotlib.use("Agg")
     monkeypatch.chdir(tmp_path)  # blocks may write files (plots)
-    blocks = _python_blocks()
-    assert len(blocks) >= 10
-    for i, block in enumerate(blocks):
-        # A real module per block, so that dataclasses defined in it resolve.
-        module = types.ModuleType(f"readme_block_{i}")
-        monkeypatch.setitem(sys.modules, module.__name__, module)
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                exec(compile(block, f"README.md python block {i}", "exec"),
-                     module.__dict__)
-        except Exception as exc:  # pragma: no cover - the message is the point
-            raise AssertionError(f"README python block {i} failed:\n{block}") from exc
+    block = _python_blocks()[i]
+    # A real module per block, so that dataclasses defined in it resolve.
+    module = types.ModuleType(f"readme_block_{i}")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(block, f"README.md python block {i}", "exec"), module.__dict__)
+    except Exception as exc:  # pragma: no cover - the message is the point
+        raise AssertionError(f"README python block {i} failed:\n{block}") from exc
 
 
 def test_readme_jaxsched_commands_run(monkeypatch, tmp_path, capsys):
