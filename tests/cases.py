@@ -1142,6 +1142,11 @@ def _step_cosine_continuous(kw):
     return _resolved(points)
 
 
+# Model Garden configs' inner schedules (from its experiment configs).
+_MG_PIECEWISE = Inner("PiecewiseConstantDecayWithOffset",
+                      dict(boundaries=[10000, 20000], values=[0.1, 0.01, 0.001]))
+_MG_STEP_COSINE = Inner("StepCosineDecayWithOffset",
+                        dict(values=[0.0001, 0.00005], boundaries=[0, 500000], offset=10000))
 _LW_SWEEP = tuple(
     dict(after_warmup_lr_sched=Inner("PolynomialDecay", dict(
         initial_learning_rate=lr, decay_steps=100, end_learning_rate=0.01)),
@@ -1320,11 +1325,11 @@ ROWS += [
         max_examples=3,
         marks=(10, 100),
         cases=(
-            (dict(after_warmup_lr_sched=Inner('PiecewiseConstantDecayWithOffset', {'boundaries': [10000, 20000], 'values': [0.1, 0.01, 0.001]}), warmup_steps=500, warmup_learning_rate=0.01),
+            (dict(after_warmup_lr_sched=_MG_PIECEWISE, warmup_steps=500, warmup_learning_rate=0.01),
              (250, 500, 10000, 20000)),
             (dict(after_warmup_lr_sched=0.1, warmup_steps=500, warmup_learning_rate=0.01),
              (250, 500)),
-            (dict(after_warmup_lr_sched=Inner('StepCosineDecayWithOffset', {'values': [0.0001, 5e-05], 'boundaries': [0, 500000], 'offset': 10000}), warmup_steps=10000, warmup_learning_rate=0.0),
+            (dict(after_warmup_lr_sched=_MG_STEP_COSINE, warmup_steps=10000, warmup_learning_rate=0.0),
              (5000, 10000, 20000, 499999, 510000)),
             (dict(after_warmup_lr_sched=Inner('ExponentialDecay', {'initial_learning_rate': 0.1, 'decay_steps': 10, 'decay_rate': 0.5}), warmup_steps=0, warmup_learning_rate=0.0),
              (10,)),
@@ -1347,7 +1352,7 @@ ROWS += [
         max_examples=3,
         marks=(1, 10, 100),
         cases=(
-            (dict(after_warmup_lr_sched=Inner('PiecewiseConstantDecayWithOffset', {'boundaries': [10000, 20000], 'values': [0.1, 0.01, 0.001]}), warmup_steps=500, power=2.0),
+            (dict(after_warmup_lr_sched=_MG_PIECEWISE, warmup_steps=500, power=2.0),
              (250, 500, 10000, 20000)),
             (dict(after_warmup_lr_sched=Inner('PolynomialDecay', {'initial_learning_rate': 0.2, 'decay_steps': 100, 'power': 0.5}), warmup_steps=20, power=0.5),
              (20, 100)),

@@ -26,14 +26,3 @@ def x64(request):
     with jax.enable_x64(request.param):
         yield request.param
 
-
-def pytest_collection_modifyitems(config, items):
-    """Every test of one case-table row runs on one pytest-xdist worker
-    (``--dist loadgroup``): the row's compiled programs are reused there
-    instead of being compiled again on the other worker."""
-    for item in items:
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        row = params.get("row")
-        name = getattr(row, "id", None) or params.get("name")
-        if isinstance(name, str):
-            item.add_marker(pytest.mark.xdist_group(name=name))
