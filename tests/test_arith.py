@@ -117,8 +117,9 @@ def test_division_divides():
     """``s / k`` divides (``0.3 / 3`` is 0.1 in float32, where ``0.3 * (1/3)``
     is one ulp above); the schedule's hyperparameters are jit arguments, so
     XLA does not turn the division into a product."""
+    f = jax.dtypes.canonicalize_dtype(float).type  # float32, or float64 under x64
     for v, d in ((0.3, 3.0), (0.1, 10.0), (0.1, 49.0), (2.9, 7.0)):
-        assert float((jaxsched.Constant(v) / d)(0)) == np.float32(v) / np.float32(d)
+        assert float((jaxsched.Constant(v) / d)(0)) == f(v) / f(d)
 
 
 def test_vmap_over_factor_divisor_and_constant():
@@ -155,7 +156,8 @@ def test_dtype_follows_the_inner_schedule():
     assert (0.5 * half)(3).dtype == jnp.bfloat16
     assert (half / 3)(3).dtype == jnp.bfloat16
     assert jaxsched.Constant(jnp.float16(0.1))(3).dtype == jnp.float16
-    assert (half * E)(3).dtype == jnp.float32  # promotion
+    # Promotion with E's default float (float32, or float64 under x64).
+    assert (half * E)(3).dtype == jax.dtypes.canonicalize_dtype(float)
     with jax.enable_x64(True):
         assert (0.5 * jaxsched.ExponentialDecay(0.1, 10, 0.5))(3).dtype == jnp.float64
 
@@ -196,7 +198,8 @@ def test_from_callable_joins_a_composition_under_jit_and_optax():
     )
     assert float(updates[0]) == pytest.approx(-want[0], abs=1e-9)
     # An integer-valued function still gives a float rate of the step's shape.
-    assert jaxsched.from_callable(lambda step: 1)(t).dtype == jnp.float32
+    default = jax.dtypes.canonicalize_dtype(float)
+    assert jaxsched.from_callable(lambda step: 1)(t).dtype == default
     assert jaxsched.from_callable(lambda step: 1)(t).shape == t.shape
 
 

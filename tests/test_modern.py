@@ -360,8 +360,9 @@ for _case in CASES:
 def test_eager_integer_and_float_steps_equal_the_peer(cls):
     case = FIRST[cls]
     sched = getattr(jaxsched, cls)(**case[2])
+    x64 = bool(jax.config.jax_enable_x64)  # (the suite also runs with JAX_ENABLE_X64=1)
     for steps in _steps(case[3]):
-        _assert_peer(case, steps, sched(steps), x64=False)
+        _assert_peer(case, steps, sched(steps), x64=x64)
 
 
 @pytest.mark.parametrize("cls", sorted(PEERS))

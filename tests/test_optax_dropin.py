@@ -362,7 +362,7 @@ def test_polynomial_with_power_below_one_ends_on_end_value_under_jit():
     for end in (0.0, 0.01):
         ours = schedules.polynomial_schedule(0.5, end, 0.5, 13)
         got = np.asarray(jax.jit(lambda t: ours(t))(steps))
-        np.testing.assert_array_equal(got, np.full(got.shape, np.float32(end)))
+        np.testing.assert_array_equal(got, np.full(got.shape, np.asarray(end, got.dtype)))
     theirs = optax.polynomial_schedule(0.5, 0.0, 0.5, 13)
     assert np.isnan(np.asarray(jax.jit(theirs)(steps))).any()  # (optax 0.2.8)
 
