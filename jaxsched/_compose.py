@@ -7,7 +7,6 @@ configs, each carrying its class name.
 
 from __future__ import annotations
 
-from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -15,7 +14,6 @@ from jax.typing import ArrayLike
 
 from . import _numerics as nx
 from ._checks import check_increasing, fail, to_vector
-from ._config import from_json
 from ._core import LearningRateSchedule, check_schedule, schedule_field, static_field
 
 # --------------------------------------------------------------------------
@@ -158,11 +156,3 @@ class JoinSchedules(LearningRateSchedule):
             out = jnp.where(shifted >= 0, jnp.asarray(schedule(shifted)), out)
         return out
 
-    @classmethod
-    def from_config(cls, config: dict[str, Any]):
-        """Builds the schedule from :meth:`get_config`'s output (nested configs
-        in the ``schedules`` list are deserialized)."""
-        if isinstance(config, dict) and isinstance(config.get("schedules"), list):
-            schedules = [from_json(s) for s in config["schedules"]]
-            config = {**config, "schedules": schedules}
-        return super().from_config(config)

@@ -412,9 +412,16 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
 
     def __call__(self, step: ArrayLike, key: jax.Array | None = None) -> jax.Array:
         """The learning rate at ``step``; ``key`` replaces the schedule's key."""
-        return self._call(step, _noise_index(step), key)
+        # Host steps: the index from the value as given (before conversion to
+        # a jit argument); JAX arrays: inside the compiled program.
+        host = None if isinstance(step, jax.Array) else _noise_index(step)
+        return self._call(step, host, key)
 
-    def _rate(self, s: jax.Array, dtype, index: jax.Array, key) -> jax.Array:
+    _raw_step = True  # the noise index comes from the integer step
+
+    def _rate(self, step: jax.Array, dtype, index, key) -> jax.Array:
+        index = _noise_index(step) if index is None else index
+        s = nx.as_float(step, dtype)
         lr, k, var0, vdecay, n, alpha, beta = nx.cast(
             dtype, self.initial_learning_rate, self.decay_steps,
             self.initial_variance, self.variance_decay, self.num_periods,
