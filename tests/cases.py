@@ -29,6 +29,7 @@ The TF Model Garden classes' references are the transcriptions of
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from fractions import Fraction
 from typing import Any, Callable
@@ -1658,8 +1659,15 @@ def _eager(sched, step):
     return sched(step)
 
 
+@functools.lru_cache(maxsize=64)
+def _closure(sched):
+    # One jitted closure per schedule object (schedules hash by identity):
+    # calls with steps of one dtype and shape compile once.
+    return jax.jit(lambda t: sched(t))
+
+
 def _jit_closure(sched, step):
-    return jax.jit(lambda t: sched(t))(step)
+    return _closure(sched)(step)
 
 
 CALLS = {"eager": _eager, "jit_closure": _jit_closure}
