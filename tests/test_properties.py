@@ -60,6 +60,7 @@ N_STEPS = 24  # a fixed shape: one compilation per class and static options
 INT32_MAX = 2**31 - 1
 
 _jit_apply = jax.jit(lambda sched, step: sched(step))
+_jit_apply_twice = jax.jit(lambda sched, a, b: (sched(a), sched(b)))
 
 
 def _scale(row, kw):
@@ -176,7 +177,9 @@ def test_scalar_array_and_jitted_calls_agree(row, data):
     # (the value stays finite; see the README's Numerics).
     steps = data.draw(steps_for(row, kw, negative=True), label="steps")
     ints = np.clip(np.round(steps), -(2**31) + 128, 2**31 - 128).astype(np.int32)
-    for batch in (steps, ints):
+    # Both batches in one user jit (one compilation), the schedule an argument.
+    jitted_both = _jit_apply_twice(sched, steps, ints)
+    for batch, jitted in zip((steps, ints), jitted_both):
         array = np.asarray(sched(batch))
         assert array.dtype == jax.dtypes.canonicalize_dtype(float)
         assert np.all(np.isfinite(array)) or row.noisy
@@ -184,8 +187,7 @@ def test_scalar_array_and_jitted_calls_agree(row, data):
         # user's jit, with the schedule as an argument, the same program is
         # inlined: the same numbers, bit for bit (offsets included: the step
         # is shifted inside the program either way).
-        jitted = np.asarray(_jit_apply(sched, batch))
-        np.testing.assert_array_equal(jitted, array)
+        np.testing.assert_array_equal(np.asarray(jitted), array)
         if batch.dtype != np.float32:
             continue  # scalar calls: float steps (one more program per example)
         scalars = np.stack([sched(s) for s in batch[::4]])

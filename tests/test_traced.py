@@ -52,13 +52,16 @@ def test_constructor_never_concretizes_traced_hyperparameters(row):
         return row.build({**static, **dict(zip(names, traced))})(STEPS)
 
     want = run(*values)  # eagerly, with the same (float32) hyperparameters
-    np.testing.assert_allclose(jax.jit(run)(*values), want, rtol=1e-6)
-    batched = [jnp.stack([v, v]) for v in values]
-    got = jax.vmap(run)(*batched)
-    np.testing.assert_allclose(got, jnp.stack([want, want]), rtol=1e-6)
-    # Differentiable with respect to every traced hyperparameter, NaN-free.
     total = jax.grad(lambda *t: run(*t).sum(), argnums=tuple(range(len(values))))
-    grads = jax.jit(total)(*values)
+
+    @jax.jit  # jit, vmap and grad traced in one program (one compilation)
+    def transformed(*t):
+        return run(*t), jax.vmap(run)(*[jnp.stack([v, v]) for v in t]), total(*t)
+
+    jitted, batched, grads = transformed(*values)
+    np.testing.assert_allclose(jitted, want, rtol=1e-6)
+    np.testing.assert_allclose(batched, jnp.stack([want, want]), rtol=1e-6)
+    # Differentiable with respect to every traced hyperparameter, NaN-free.
     for name, g in zip(names, grads):
         assert bool(jnp.all(jnp.isfinite(g))), (name, g)
 
