@@ -151,11 +151,16 @@ def _grad_fn(name, static_items):
     def lr(hp, step):
         return _schedule(name, static, hp)(step)
 
-    return jax.jit(jax.vmap(jax.grad(lr), in_axes=(None, 0)))
+    per_step = jax.vmap(jax.grad(lr), in_axes=(None, 0))
+    # Several step arrays (int and float steps) in one program.
+    return jax.jit(lambda hp, *steps: tuple(per_step(hp, s) for s in steps))
 
 
-def _grads(name, static, hp, steps):
-    return _grad_fn(name, tuple(sorted(static.items())))(_float_hp(hp), steps)
+def _grads(name, static, hp, *steps):
+    """The gradients at each step of each array of `steps` (one dict of
+    per-step gradients per array; one dict for one array)."""
+    grads = _grad_fn(name, tuple(sorted(static.items())))(_float_hp(hp), *steps)
+    return grads[0] if len(steps) == 1 else grads
 
 
 def _all_finite(tree):
@@ -221,11 +226,8 @@ def _max_relative_error(ad, fd):
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_lr_gradient_is_finite_at_every_boundary_in_float32(case):
     _, name, static, hp = case
-    for steps in (
-        jnp.asarray(BOUNDARY_STEPS, jnp.float32),
-        jnp.asarray(INT_STEPS, jnp.int32),
-    ):
-        grads = _grads(name, static, hp, steps)
+    for grads in _grads(name, static, hp, jnp.asarray(BOUNDARY_STEPS, jnp.float32),
+                        jnp.asarray(INT_STEPS, jnp.int32)):
         assert set(grads) == set(hp)
         assert _all_finite(grads), grads
 
@@ -234,10 +236,10 @@ def test_lr_gradient_is_finite_at_every_boundary_in_float32(case):
 def test_lr_gradient_matches_central_differences_in_float64(case):
     id_, name, static, hp = case
     with jax.enable_x64(True):
-        ints = _grads(name, static, hp, jnp.asarray(INT_STEPS + [2**62], jnp.int64))
-        assert _all_finite(ints), ints
         floats = FD_STEPS + BOUNDARY_STEPS + [2.0**53]
-        grads = _grads(name, static, hp, jnp.asarray(floats, jnp.float64))
+        ints, grads = _grads(name, static, hp, jnp.asarray(INT_STEPS + [2**62], jnp.int64),
+                             jnp.asarray(floats, jnp.float64))
+        assert _all_finite(ints), ints
         assert _all_finite(grads), grads
         ad = jax.tree_util.tree_map(lambda g: g[: len(FD_STEPS)], grads)
     fd = _central_differences(
