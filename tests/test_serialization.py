@@ -75,18 +75,42 @@ def test_name_is_kept_when_set_and_left_out_when_none():
     assert jaxsched.CosineDecay(0.1, 10, name="cos").get_config()["name"] == "cos"
 
 
-def test_array_hyperparameters_become_lists():
+def _typed(value, dtype, shape):
+    return {"class_name": "__numpy__",
+            "config": {"value": value, "dtype": dtype, "shape": shape}}
+
+
+def test_array_hyperparameters_keep_their_dtype():
+    """float64 and int64 values (what Python numbers and lists become) are
+    plain JSON; other dtypes are typed values, floats in their shortest
+    exact decimal (float32 0.1 as 0.1, not 0.10000000149011612)."""
     sched = jaxsched.PiecewiseConstantDecay(
         np.array([10, 20]), jnp.array([1.0, 0.5, 0.25], jnp.float32)
     )
     config = sched.get_config()
     assert config["boundaries"] == [10, 20]
-    assert config["values"] == [1.0, 0.5, 0.25]
-    scalar = jaxsched.ExponentialDecay(np.float32(0.5), np.int64(10), jnp.asarray(0.5))
+    assert config["values"] == _typed([1.0, 0.5, 0.25], "float32", [3])
+    scalar = jaxsched.ExponentialDecay(np.float32(0.1), np.int64(10), np.float64(0.5))
     assert scalar.get_config() == {
-        "initial_learning_rate": 0.5, "decay_steps": 10, "decay_rate": 0.5,
-        "staircase": False,
+        "initial_learning_rate": _typed(0.1, "float32", []), "decay_steps": 10,
+        "decay_rate": 0.5, "staircase": False,
     }
+    # The issue's example: an array rate reads back (today: "must be a number").
+    sched = jaxsched.ExponentialDecay(jnp.array([0.1, 0.2], jnp.float32), 1000, 0.9)
+    assert sched.get_config()["initial_learning_rate"] == _typed([0.1, 0.2], "float32",
+                                                                 [2])
+    again = jaxsched.deserialize(json.loads(json.dumps(jaxsched.serialize(sched))))
+    assert again.initial_learning_rate.dtype == np.float32
+    np.testing.assert_array_equal(again.initial_learning_rate,
+                                  np.array([0.1, 0.2], np.float32))
+    # bfloat16 0.1 is 0.10009765625: written as "0.1", which reads back to it.
+    bf16 = jaxsched.ExponentialDecay(jnp.asarray([0.1, 3.0], jnp.bfloat16), 10, 0.5)
+    assert bf16.get_config()["initial_learning_rate"] == _typed([0.1, 3.0], "bfloat16",
+                                                                [2])
+    # Integers of other widths, and float16.
+    odd = jaxsched.ExponentialDecay(np.float16(0.1), np.int32(10), np.float16(0.5))
+    assert odd.get_config()["decay_steps"] == _typed(10, "int32", [])
+    assert odd.get_config()["initial_learning_rate"] == _typed(0.1, "float16", [])
 
 
 def test_legacy_keras_dict_loads():
