@@ -204,9 +204,29 @@ def serialize(
     ``format="jaxsched"`` (the default) gives ``{"module": "jaxsched",
     "class_name": ..., "config": schedule.get_config(), "registered_name":
     None}``, Keras 3's layout, which Keras 3 also reads for the classes it
-    has. For a class registered with :func:`register_serializable`,
-    ``module`` is its Python module and ``registered_name`` its registered
-    name.
+    has when the hyperparameters are Python numbers. For a class registered
+    with :func:`register_serializable`, ``module`` is its Python module and
+    ``registered_name`` its registered name.
+
+    :func:`deserialize` rebuilds every leaf exactly: the same dtype, shape
+    and bits, with or without ``jax_enable_x64``. Python numbers, and
+    float64 and int64 values (what NumPy makes of Python floats and ints),
+    are written as plain JSON numbers (lists in list arguments such as
+    ``boundaries``), so a config of Python numbers is plain Keras JSON. Any
+    other value (a float32, bfloat16 or float16 rate, an int32 step count,
+    an array hyperparameter, a stacked sweep's leaves) is a typed value, in
+    the layout Keras 3 uses for NumPy arrays plus the shape::
+
+        {"class_name": "__numpy__",
+         "config": {"value": [0.1, 0.2], "dtype": "float32", "shape": [2]}}
+
+    with each float written as the shortest decimal that reads back to the
+    same value of its dtype (float32 ``0.1`` as ``0.1``, not as
+    ``0.10000000149011612``); ``dtype`` is one of ``bfloat16``,
+    ``float16``, ``float32``, ``float64``, ``int8`` ... ``int64``,
+    ``uint8`` ... ``uint64``. A PRNG key is its uint32 key data (a plain
+    list) for JAX's default implementation, else ``{"class_name":
+    "__prng_key__", "config": {"impl": "rbg", "value": [...]}}``.
 
     ``format="keras"`` gives exactly what Keras 3's
     ``keras.optimizers.schedules.serialize`` writes (``"module":
@@ -316,6 +336,14 @@ def deserialize(
     as a JSON string. Nested schedules (warmup wrappers) and Keras'
     ``__numpy__`` / ``__tensor__`` value dicts inside ``config`` are decoded.
 
+    Typed values (see :func:`serialize`; Keras 3's ``__numpy__`` and
+    ``__tensor__``) become NumPy arrays of their dtype, which must be a
+    plain numeric one (no structured, sub-array, object or string dtypes);
+    nothing is allocated beyond what the config's text holds. Dicts and
+    lists may nest at most 100 levels deep (49 schedules inside one
+    another); deeper configs, and JSON text too deep to parse, raise a
+    ``ValueError`` before anything is built.
+
     A whole optimizer config (Keras 3 or tf.keras: ``{"class_name": "AdamW",
     "config": {"learning_rate": <schedule dict>, ...}}``) gives the schedule
     of its ``learning_rate``. For other configs that hold a schedule deeper
@@ -329,11 +357,16 @@ def deserialize(
             the registry, also for nested schedules.
 
     Raises:
-        TypeError: if ``config`` is not a dict (or JSON text of one).
-        ValueError: if the dict is malformed, names an unknown class (the
-            message lists the known ones, or says where a schedule sits
-            inside it), is an optimizer config whose ``learning_rate`` is
-            not a schedule, or has unknown or missing constructor arguments.
+        TypeError: if ``config`` is not a dict (or JSON text of one), a key
+            of ``custom_objects`` or an argument name is not a string.
+        ValueError: if the dict is malformed, nests too deeply, names an
+            unknown class (the message lists the known ones, or says where a
+            schedule sits inside it), is an optimizer config whose
+            ``learning_rate`` is not a schedule, has unknown or missing
+            constructor arguments, or a malformed typed value (a dtype that
+            is not plain numeric, ragged lists, values out of the dtype's
+            range, a shape its value does not have); the constructor's own
+            ``ValueError`` / ``TypeError`` for bad hyperparameters.
 
     Example:
         >>> keras_dict = {
@@ -589,8 +622,9 @@ def _lookup(class_name: str, registered_name: Any) -> type:
 # them) rebuilds exactly is written as one: Python numbers, and float64 and
 # int64 values (what ``np.asarray`` makes of Python floats and ints; every
 # schedule computes with float64 hyperparameters as with Python floats).
-# Any other array or NumPy/JAX scalar is a typed value, in Keras 3's own
-# layout for NumPy arrays (so Keras 3 reads it too) plus the shape:
+# Any other array or NumPy/JAX scalar is a typed value, in the layout Keras
+# 3 writes NumPy arrays in (which deserialize reads from Keras' configs too)
+# plus the shape:
 #
 #     {"class_name": "__numpy__",
 #      "config": {"value": <number or nested lists>, "dtype": "float32",

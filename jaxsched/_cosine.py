@@ -452,8 +452,13 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
     step ``t`` it is drawn from ``jax.random.fold_in(key, t)``, so the same
     schedule gives the same value at the same step, under ``jit`` or not, and
     different steps get independent draws. Float steps draw at
-    ``floor(step)``. ``schedule(step, key=other)`` uses another key for one
-    call; the schedule stays a one-argument optax schedule.
+    ``floor(step)``. The draw depends on the integer value only, whatever
+    its type (Python, NumPy or JAX; int32, int64, uint32, float) and the x64
+    flag: ``t`` is taken as an int64 (clipped to its range), ``fold_in``
+    gets its low 32 bits, and then, when they are not 0, its high 32 bits
+    (negative steps and steps from ``2**32`` on). ``schedule(step,
+    key=other)`` uses another key for one call; the schedule stays a
+    one-argument optax schedule.
 
     Args:
         initial_learning_rate: Sets the result dtype.
@@ -464,7 +469,9 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
         alpha: Added to the linear part.
         beta: Added to the product.
         seed: Integer seed of the default key ``jax.random.key(seed)``
-            (None means 0).
+            (None means 0): any seed ``jax.random.key`` takes (a Python int
+            in ``[-2**63, 2**63)``, a NumPy or JAX integer); a float is a
+            ``TypeError``.
         name: Optional name, kept in the config.
         key: A PRNG key (typed, or a raw uint32 key); overrides ``seed``.
 

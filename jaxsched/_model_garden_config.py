@@ -19,6 +19,7 @@ import math
 import numbers
 from typing import Any, Mapping
 
+from ._config import _short
 from ._core import LearningRateSchedule
 from ._model_garden import (
     DirectPowerDecay,
@@ -35,15 +36,6 @@ from ._offset import (
 from ._warmup import LinearWarmup, PolynomialWarmUp
 
 __all__ = ["from_model_garden_config"]
-
-
-def _short(value: Any, limit: int = 200) -> str:
-    """repr(value), cut to `limit` characters (and safe for deep nesting)."""
-    try:
-        text = repr(value)
-    except RecursionError:
-        return f"<{type(value).__name__} nested too deeply to show>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 # type -> (class, Model Garden's config defaults). None: Model Garden
 # requires the value.

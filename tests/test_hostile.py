@@ -190,6 +190,36 @@ _DROP = object()
 _NUMPY_BAD = {"class_name": "__numpy__", "config": {"value": "abc", "dtype": "float32"}}
 _NUMPY_DTYPE = {"class_name": "__numpy__", "config": {"value": 1, "dtype": "wat"}}
 
+
+
+def _typed(value, dtype="float32", shape=None):
+    config = {"value": value, "dtype": dtype}
+    if shape is not None:
+        config["shape"] = shape
+    return {"class_name": "__numpy__", "config": config}
+
+
+def _noisy_config(**changes):
+    return {"class_name": "NoisyLinearCosineDecay",
+            "config": {"initial_learning_rate": 0.1, "decay_steps": 10, **changes}}
+
+
+def _nest(depth):
+    """`depth` WithOffset schedules around an ExponentialDecay (built without
+    recursion, as an attacker's JSON would be)."""
+    config = _GOOD
+    for _ in range(depth):
+        config = {"class_name": "WithOffset", "config": {"schedule": config, "offset": 1}}
+    return config
+
+
+def _deep_list(depth):
+    value = [1]
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 SERIALIZED = [
     # (config, custom_objects, exception, words the message must contain)
     ([1], None, TypeError, ["config", "[1]"]),
@@ -229,13 +259,74 @@ SERIALIZED = [
     (_with(class_name="X"), {"X": dict}, TypeError, ["'X'", "dict"]),
     (_GOOD, [("ExponentialDecay", jaxsched.ExponentialDecay)], TypeError,
      ["custom_objects", "[("]),
+    (_GOOD, {3: jaxsched.ExponentialDecay}, TypeError, ["custom_objects", "[3]"]),
+    (_GOOD, {None: jaxsched.ExponentialDecay}, TypeError, ["custom_objects", "[None]"]),
+    (_with(config={**_GOOD["config"], 1: 2}), None, TypeError, ["argument names",
+                                                                "[1]"]),
+    # Typed values: only plain numeric dtypes, values as their text describes.
+    *[(_with_config(initial_learning_rate=_typed(0.1, dtype)), None, ValueError,
+       ["initial_learning_rate", "dtype must be one of", repr(dtype)])
+      for dtype in ("(16000,16000)f8", "f8", "<f4", "O", "V8", "<U3", "bool",
+                    "complex64", "float8_e4m3fn", "[('a', '<f8')]", 3, ["float32"])],
+    (_with_config(initial_learning_rate=_typed([[0.1, 0.2], [0.3]])), None, ValueError,
+     ["initial_learning_rate", "ragged"]),
+    (_with_config(initial_learning_rate=_typed([0.1, [0.2]])), None, ValueError,
+     ["initial_learning_rate", "ragged"]),
+    (_with_config(initial_learning_rate=_typed(True)), None, ValueError,
+     ["initial_learning_rate", "True is not a number"]),
+    (_with_config(initial_learning_rate=_typed(None)), None, ValueError,
+     ["initial_learning_rate", "None is not a number"]),
+    (_with_config(initial_learning_rate=_typed({"a": 1})), None, ValueError,
+     ["initial_learning_rate", "is not a number"]),
+    (_with_config(decay_steps=_typed(1.5, "int32")), None, ValueError,
+     ["decay_steps", "holds integers"]),
+    (_with_config(decay_steps=_typed(300, "int8")), None, ValueError,
+     ["decay_steps", "out of the range of int8"]),
+    (_with_config(decay_steps=_typed(-1, "uint32")), None, ValueError,
+     ["decay_steps", "out of the range of uint32"]),
+    (_with_config(initial_learning_rate=_typed([0.1, 0.2], shape=[3])), None,
+     ValueError, ["initial_learning_rate", "'shape' is [3]", "shape [2]"]),
+    (_with_config(initial_learning_rate=_typed(0.1, shape=[10**12])), None,
+     ValueError, ["initial_learning_rate", "'shape' is [1000000000000]"]),
+    (_with_config(initial_learning_rate=_typed(0.1, shape=[-1])), None,
+     ValueError, ["initial_learning_rate", "'shape' must be a list of sizes"]),
+    (_with_config(initial_learning_rate=_typed(0.1, shape="()")), None,
+     ValueError, ["initial_learning_rate", "'shape' must be a list of sizes"]),
+    (_with_config(initial_learning_rate=_typed([0.1], shape=[True])), None,
+     ValueError, ["initial_learning_rate", "'shape' must be a list of sizes"]),
+    (_with_config(initial_learning_rate=_typed(eval("[" * 40 + "0.1" + "]" * 40))),
+     None, ValueError, ["initial_learning_rate", "more than 32 dimensions"]),
+    # PRNG keys.
+    (_noisy_config(key=[2**40, 1]), None, ValueError, ["`key`", "[1099511627776, 1]"]),
+    (_noisy_config(key=[[1, 2], [3]]), None, ValueError, ["`key`", "[[1, 2], [3]]"]),
+    (_noisy_config(key={"class_name": "__prng_key__",
+                        "config": {"impl": "os.system", "value": [1, 2]}}),
+     None, ValueError, ["`key`", "impl must be one of", "'os.system'"]),
+    (_noisy_config(key={"class_name": "__prng_key__",
+                        "config": {"impl": "rbg", "value": [1, 2]}}),
+     None, ValueError, ["`key`", "not rbg key data"]),
+    (_noisy_config(seed=2**64), None, ValueError, ["`seed`", str(2**64)]),
+    (_noisy_config(seed=1.0), None, TypeError, ["`seed`", "1.0"]),
+    # Nesting deeper than the documented limit (the issue's 400-deep nest).
+    (_nest(400), None, ValueError, ["`config`", "more than 100 levels"]),
+    (json.dumps(_nest(400)), None, ValueError, ["`config`", "more than 100 levels"]),
+    ("[" * 100_000 + "]" * 100_000, None, ValueError, ["`config`", "nested too deeply"]),
+    (_with_config(boundaries=_deep_list(10_000)), None, ValueError,
+     ["`config`", "more than 100 levels"]),
 ]
+
+
+def _short_id(config):
+    try:
+        return str(config)[:30]
+    except RecursionError:
+        return "deep"
 
 
 @pytest.mark.parametrize(
     "config, custom_objects, exc, words",
     SERIALIZED,
-    ids=[f"{i}-{str(c[0])[:30]}" for i, c in enumerate(SERIALIZED)],
+    ids=[f"{i}-{_short_id(c[0])}" for i, c in enumerate(SERIALIZED)],
 )
 def test_malformed_serialized_dict_is_rejected_with_a_clear_message(
     config, custom_objects, exc, words
@@ -261,3 +352,47 @@ def test_valid_example_rows_are_accepted():
     # themselves must be valid, or every row above would pass vacuously.
     for row in ROWS:
         row.build(row.example)
+
+
+# --------------------------------------------------------------------------
+# Steps that are not numbers
+
+BAD_STEPS = ["10", None, b"1", [1, "a"], object(), {"a": 1}, 1j, True,
+             np.array(["x"]), np.array([True]), jnp.array([1 + 2j])]
+
+
+def test_a_step_that_is_not_a_number_is_a_type_error_naming_step():
+    """Every class, every kind of non-number: a TypeError naming `step`,
+    raised before anything is compiled (no JAX-internal message)."""
+    for row in ROWS:
+        sched = row.build(row.example)
+        for step in BAD_STEPS:
+            with pytest.raises(TypeError) as info:
+                sched(step)
+            assert "`step`" in str(info.value), (row.id, step, info.value)
+            _assert_raised_by_jaxsched(info)
+
+
+def test_hostile_configs_cost_what_their_text_holds():
+    """A config cannot make deserialize allocate more than its own text
+    describes: a sub-array dtype (today "(16000,16000)f8" turned 0.1 into a
+    2 GB array; here a 32 MB one is enough to fail the test), a declared
+    shape, a deep nest. Each is rejected with under 1 MB allocated."""
+    import tracemalloc
+
+    hostile = [
+        _with_config(initial_learning_rate=_typed(0.1, "(2000,2000)f8")),
+        _with_config(initial_learning_rate=_typed(0.1, shape=[2000, 2000])),
+        _with_config(initial_learning_rate={"class_name": "__tensor__", "config": {
+            "value": 0.1, "dtype": "(2000,2000)f8"}}),
+        _nest(400),
+    ]
+    for config in hostile:
+        tracemalloc.start()
+        try:
+            with pytest.raises(ValueError):
+                jaxsched.deserialize(config)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 2**20, (peak, _short_id(config))
