@@ -396,3 +396,68 @@ def test_hostile_configs_cost_what_their_text_holds():
         finally:
             tracemalloc.stop()
         assert peak < 2**20, (peak, _short_id(config))
+
+
+# Replacement values for the mutation test: wrong types, out-of-range and
+# malformed numbers, typed values, keys and nested schedules.
+_MUTANTS = [
+    None, True, 0, -1, 2**40, 2**64, 2**70, -(2**63), 1.5, NAN, INF, 1e300, -0.0, 1e-320,
+    "", "abc", "0.5", [], [1], [[1, 2], [3]], [[1, 2], [3, 4]], [1, [2, 3]], [0.5, "a"],
+    [None], {}, {1: 2}, _typed([1, 2], "int8", [2]), _typed(1e10, "float16"),
+    _typed([], shape=[0, 5]), _typed([[0.1]]), _typed(2**63, "uint64"),
+    _typed(0.1, "(4,4)f8"), {"class_name": "__numpy__"},
+    {"class_name": "__prng_key__", "config": {"impl": "rbg", "value": [1, 2, 3, 4]}},
+    {"class_name": "ExponentialDecay", "config": None}, {"class_name": None, "config": {}},
+    [{"class_name": "Nope", "config": {}}], {"class_name": "Constant", "config": {"value": 0.1}},
+    {"class_name": "SGD", "config": {"learning_rate": {"type": "constant"}}},
+]
+
+
+def _places(obj, path=()):
+    yield path
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(
+        obj, list) else ()
+    for k, v in items:
+        yield from _places(v, path + (k,))
+
+
+def _replaced(obj, path, value):
+    if not path:
+        return value
+    obj = json.loads(json.dumps(obj))
+    node = obj
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value
+    return obj
+
+
+def test_random_mutations_of_valid_configs_raise_only_clear_errors():
+    """Any value of any valid config (every row's configs, a stacked sweep)
+    replaced by a wrong one: deserialize builds a schedule, or raises a
+    ValueError/TypeError of its own; never another exception, nor one from
+    inside NumPy or JAX. JAXSCHED_STRESS=N tries N times as many."""
+    import random
+
+    stress = int(os.environ.get("JAXSCHED_STRESS", "0"))
+    rng = random.Random(None if stress else 0)
+    valid = [jaxsched.serialize(row.build(kw)) for row in ROWS for kw, _ in row.all_cases]
+    valid.append(jaxsched.serialize(jaxsched.stack(
+        [NLCD(np.float32(0.1), 10, seed=i) for i in range(2)])))
+    for _ in range(400 * max(stress, 1)):
+        config = rng.choice(valid)
+        for _ in range(rng.randint(1, 2)):
+            config = _replaced(config, rng.choice(list(_places(config))),
+                               rng.choice(_MUTANTS))
+        try:
+            jaxsched.deserialize(config)
+        except (ValueError, TypeError) as exc:
+            where = str(exc.__traceback__ and _last_frame(exc))
+            assert os.path.dirname(where) == _JAXSCHED_DIR, (where, exc, config)
+
+
+def _last_frame(exc):
+    tb = exc.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_filename

@@ -442,3 +442,27 @@ def test_x64_leaves_read_back_exactly():
         for sched in scheds:
             _, again = _round_trip(sched)
             assert _leaves(again) == _leaves(sched), sched
+
+
+@jaxsched.register_serializable(package="tests_exact")
+class ArrayHalving(jaxsched.LearningRateSchedule):
+    """A user schedule with array hyperparameters (no decorator needed)."""
+
+    initial_learning_rate: jax.typing.ArrayLike
+    every: jax.typing.ArrayLike
+    name: str | None = jaxsched.static_field(default=None)
+
+    def _rate(self, step, dtype):
+        return self.initial_learning_rate * 0.5 ** jnp.floor(step / self.every)
+
+
+def test_user_subclass_with_typed_leaves_reads_back_exactly():
+    sched = jaxsched.WithOffset(ArrayHalving(
+        jnp.asarray([0.1, 0.3], jnp.bfloat16), np.int32(10), name="mine"), np.int16(5))
+    d = json.loads(json.dumps(jaxsched.serialize(sched)))
+    inner = d["config"]["schedule"]
+    assert inner["registered_name"] == "tests_exact>ArrayHalving"
+    assert inner["config"]["every"] == _typed(10, "int32", [])
+    again = jaxsched.deserialize(d)
+    assert type(again.schedule) is ArrayHalving and again.schedule.name == "mine"
+    assert _leaves(again) == _leaves(sched)
