@@ -429,11 +429,12 @@ def _raw_key(obj: Any, key: Any) -> Any:
     if raw.shape[-1:] != (2,) or not jnp.issubdtype(raw.dtype, np.integer):
         fail(obj, "key", "must be a PRNG key (jax.random.key) or its uint32 data "
              "(last axis of length 2)", key, TypeError)
-    if isinstance(raw, np.ndarray):
-        if raw.size and (raw.min() < 0 or raw.max() > 0xFFFFFFFF):
+    if nx.is_concrete(raw):
+        words = np.asarray(raw)
+        if words.size and (words.min() < 0 or words.max() > 0xFFFFFFFF):
             fail(obj, "key", "must hold uint32 words (integers in [0, 2**32))", key)
-        return raw.astype(np.uint32)
-    return raw.astype(jnp.uint32)
+    return raw.astype(np.uint32) if isinstance(raw, np.ndarray) else raw.astype(
+        jnp.uint32)
 
 
 class NoisyLinearCosineDecay(LearningRateSchedule):

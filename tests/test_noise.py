@@ -172,26 +172,26 @@ def test_noise_index_words_depend_on_the_integer_value_only():
     got = [_host_noise_words(s) for s in floats]  # floor: -7.5 draws at -8
     np.testing.assert_array_equal(np.array(got, np.uint64),
                                   [_words(math.floor(s)) for s in floats])
-    for dtype in (np.int64, np.uint64, np.int32, np.uint32, np.float64, np.float32):
-        fits = [v for v in values if _fits(v, dtype)]
-        steps = np.asarray(fits, dtype)
-        want = np.array([_words(v) for v in fits], np.uint64)
-        got = np.array(_host_noise_words(steps), np.uint64).T
-        np.testing.assert_array_equal(got, want, err_msg=str(dtype))
-        for x64 in (False, True):
-            if not x64 and np.dtype(dtype).itemsize == 8:
-                continue
-            with jax.enable_x64(x64):
-                got = np.array(jax.jit(_noise_words)(jnp.asarray(steps)), np.uint64).T
-            np.testing.assert_array_equal(got, want, err_msg=f"{dtype} x64={x64}")
-    # Fractional, huge and NaN float steps, on the host and inside the program.
+    # Fractional, huge and NaN float steps.
     odd = np.array([-7.5, 0.25, -0.5, 1e30, -1e30, np.inf, -np.inf, np.nan], np.float32)
     floors = [-8, 0, -1, 2**63 - 1, -(2**63), 2**63 - 1, -(2**63), 0]
-    want = np.array([_words(v) for v in floors], np.uint64)
-    with jax.enable_x64(False):
-        got = np.array(jax.jit(_noise_words)(jnp.asarray(odd)), np.uint64).T
-    np.testing.assert_array_equal(got, want)
-    np.testing.assert_array_equal(np.array(_host_noise_words(odd), np.uint64).T, want)
+    cases = {"odd": (odd, np.array([_words(v) for v in floors], np.uint64))}
+    for dtype in (np.int32, np.uint32, np.float32, np.int64, np.uint64, np.float64):
+        fits = [v for v in values if _fits(v, dtype)]
+        cases[np.dtype(dtype).name] = (np.asarray(fits, dtype),
+                                       np.array([_words(v) for v in fits], np.uint64))
+    for name, (steps, want) in cases.items():
+        got = np.array(_host_noise_words(steps), np.uint64).T
+        np.testing.assert_array_equal(got, want, err_msg=f"host {name}")
+    # Inside the program: every dtype in one compiled call per x64 mode.
+    words = jax.jit(lambda steps: {k: _noise_words(v) for k, v in steps.items()})
+    for x64 in (False, True):
+        with jax.enable_x64(x64):
+            arrays = {k: jnp.asarray(steps) for k, (steps, _) in cases.items()
+                      if x64 or steps.dtype.itemsize == 4}
+            for name, got in words(arrays).items():
+                np.testing.assert_array_equal(np.array(got, np.uint64).T, cases[name][1],
+                                              err_msg=f"{name} x64={x64}")
 
 
 def test_negative_steps_draw_the_same_for_every_step_type():
