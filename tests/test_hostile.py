@@ -461,3 +461,21 @@ def _last_frame(exc):
     while tb.tb_next is not None:
         tb = tb.tb_next
     return tb.tb_frame.f_code.co_filename
+
+
+def test_deeply_nested_lists_in_constructors_are_clear_errors():
+    """Lists built in Python 5000 deep (no JSON parser limits them): a
+    ValueError/TypeError naming the argument, never a RecursionError."""
+    deep = _deep_list(5000)
+    builds = {
+        "boundaries": lambda: PCD(deep, [1.0, 0.5]),
+        "initial_learning_rate": lambda: jaxsched.ExponentialDecay(deep, 10, 0.5),
+        "key": lambda: NLCD(0.1, 10, key=deep),
+    }
+    for arg, build in builds.items():
+        with pytest.raises((ValueError, TypeError)) as info:
+            build()
+        assert f"`{arg}`" in str(info.value) and "nested too deeply" in str(info.value)
+    with pytest.raises(ValueError, match="`boundaries`"):
+        jaxsched.from_model_garden_config({"learning_rate": {
+            "type": "stepwise", "stepwise": {"boundaries": deep, "values": [1.0, 0.5]}}})
