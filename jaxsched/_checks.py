@@ -32,8 +32,18 @@ def fail(obj: Any, arg: str, requirement: str, value: Any, exc=ValueError):
     """Raises `exc` naming the class, the argument, the rule and the value."""
     raise exc(
         f"{type(obj).__name__}: argument `{arg}` {requirement}. "
-        f"Received: {arg}={value!r}"
+        f"Received: {arg}={shown(value)}"
     )
+
+
+def shown(value: Any, limit: int = 1000) -> str:
+    """repr(value) for a message: cut to `limit` characters, and safe for
+    lists nested too deeply for repr."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return f"<{type(value).__name__} nested too deeply to show>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check(obj: Any, arg: str, ok: Callable[[Any], Any], requirement: str) -> None:

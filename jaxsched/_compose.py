@@ -124,6 +124,7 @@ class JoinSchedules(LearningRateSchedule):
     name: str | None = static_field(default=None)
 
     _raw_step = True
+    _list_fields = ("boundaries",)
 
     def __post_init__(self):
         schedules = self.schedules

@@ -17,9 +17,12 @@ import contextvars
 import dataclasses
 import inspect
 import json
+import math
+import numbers
 from typing import TYPE_CHECKING, Any, Mapping
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from ._numerics import is_key
@@ -38,6 +41,10 @@ _NAMES: dict[type, str] = {}
 _custom_objects: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
     "jaxsched_custom_objects", default={}
 )
+# True while deserialize runs (the depth of its config is checked once).
+_DEPTH_CHECKED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "jaxsched_depth_checked", default=False
+)
 
 
 class Configurable:
@@ -54,23 +61,29 @@ class Configurable:
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments as JSON-ready Python values.
 
-        Arrays become (nested) lists, NumPy scalars Python numbers, nested
-        schedules their :func:`jaxsched.serialize` dict. ``name`` is left out
-        when it is ``None`` so that Keras, which needs a string there, reads
-        the config too.
+        Python numbers stay as they are, and so do float64 and int64 values
+        (as Python numbers; as lists in list arguments such as
+        ``boundaries``); every other array or NumPy/JAX scalar becomes a
+        typed value that keeps its dtype, shape and bits (see
+        :func:`jaxsched.serialize`); nested schedules become their
+        :func:`jaxsched.serialize` dict. ``name`` is left out when it is
+        ``None`` so that Keras, which needs a string there, reads the config
+        too.
         """
         if not dataclasses.is_dataclass(self):
             raise NotImplementedError(
                 f"{type(self).__name__} is not a dataclass: implement get_config."
             )
         config = {}
+        lists = getattr(self, "_list_fields", ())
         for f in dataclasses.fields(self):
             if not f.init:
                 continue
             value = getattr(self, f.name)
             if f.name == "name" and value is None:
                 continue
-            config[f.name] = to_json(value, f"{type(self).__name__}.{f.name}")
+            config[f.name] = to_json(value, f"{type(self).__name__}.{f.name}",
+                                     list_field=f.name in lists)
         return config
 
     @classmethod
@@ -84,8 +97,16 @@ class Configurable:
         if not isinstance(config, dict):
             raise TypeError(
                 f"{cls.__name__}.from_config: `config` must be a dict. "
-                f"Received: config={config!r}"
+                f"Received: config={_short(config)}"
             )
+        bad = [k for k in config if not isinstance(k, str)]
+        if bad:
+            raise TypeError(
+                f"{cls.__name__}.from_config: the argument names in `config` must be "
+                f"strings. Received: {_short(bad)}"
+            )
+        if not _DEPTH_CHECKED.get():
+            _check_depth(config, "config")
         params = inspect.signature(cls).parameters
         accepted = [
             n
@@ -96,7 +117,7 @@ class Configurable:
         if unknown:
             raise ValueError(
                 f"{cls.__name__}.from_config: unknown argument(s) {unknown}. "
-                f"{cls.__name__} takes {accepted}. Received: config={config!r}"
+                f"{cls.__name__} takes {accepted}. Received: config={_short(config)}"
             )
         missing = [
             n
@@ -106,7 +127,7 @@ class Configurable:
         if missing:
             raise ValueError(
                 f"{cls.__name__}.from_config: missing required argument(s) "
-                f"{missing}. Received: config={config!r}"
+                f"{missing}. Received: config={_short(config)}"
             )
         kwargs = {k: from_json(v, k) for k, v in config.items()}
         return cls(**kwargs)
@@ -183,9 +204,29 @@ def serialize(
     ``format="jaxsched"`` (the default) gives ``{"module": "jaxsched",
     "class_name": ..., "config": schedule.get_config(), "registered_name":
     None}``, Keras 3's layout, which Keras 3 also reads for the classes it
-    has. For a class registered with :func:`register_serializable`,
-    ``module`` is its Python module and ``registered_name`` its registered
-    name.
+    has when the hyperparameters are Python numbers. For a class registered
+    with :func:`register_serializable`, ``module`` is its Python module and
+    ``registered_name`` its registered name.
+
+    :func:`deserialize` rebuilds every leaf exactly: the same dtype, shape
+    and bits, with or without ``jax_enable_x64``. Python numbers, and
+    float64 and int64 values (what NumPy makes of Python floats and ints),
+    are written as plain JSON numbers (lists in list arguments such as
+    ``boundaries``), so a config of Python numbers is plain Keras JSON. Any
+    other value (a float32, bfloat16 or float16 rate, an int32 step count,
+    an array hyperparameter, a stacked sweep's leaves) is a typed value, in
+    the layout Keras 3 uses for NumPy arrays plus the shape::
+
+        {"class_name": "__numpy__",
+         "config": {"value": [0.1, 0.2], "dtype": "float32", "shape": [2]}}
+
+    with each float written as the shortest decimal that reads back to the
+    same value of its dtype (float32 ``0.1`` as ``0.1``, not as
+    ``0.10000000149011612``); ``dtype`` is one of ``bfloat16``,
+    ``float16``, ``float32``, ``float64``, ``int8`` ... ``int64``,
+    ``uint8`` ... ``uint64``. A PRNG key is its uint32 key data (a plain
+    list) for JAX's default implementation, else ``{"class_name":
+    "__prng_key__", "config": {"impl": "rbg", "value": [...]}}``.
 
     ``format="keras"`` gives exactly what Keras 3's
     ``keras.optimizers.schedules.serialize`` writes (``"module":
@@ -250,7 +291,12 @@ def _to_keras(schedule: Configurable) -> dict[str, Any]:
             "serialize(schedule), which jaxsched.deserialize reads back, or "
             "rebuild the schedule from one of Keras' classes."
         )
-    config = schedule.get_config()
+    # Keras' schedules hold Python numbers: typed values become plain ones.
+    config = {
+        arg: _decode_typed(v, arg).tolist()
+        if isinstance(v, Mapping) and v.get("class_name") == TYPED_VALUE else v
+        for arg, v in schedule.get_config().items()
+    }
     for arg, value in config.items():
         nested = any(isinstance(v, list) for v in value) if isinstance(
             value, list) else False
@@ -290,6 +336,14 @@ def deserialize(
     as a JSON string. Nested schedules (warmup wrappers) and Keras'
     ``__numpy__`` / ``__tensor__`` value dicts inside ``config`` are decoded.
 
+    Typed values (see :func:`serialize`; Keras 3's ``__numpy__`` and
+    ``__tensor__``) become NumPy arrays of their dtype, which must be a
+    plain numeric one (no structured, sub-array, object or string dtypes);
+    nothing is allocated beyond what the config's text holds. Dicts and
+    lists may nest at most 100 levels deep (49 schedules inside one
+    another); deeper configs, and JSON text too deep to parse, raise a
+    ``ValueError`` before anything is built.
+
     A whole optimizer config (Keras 3 or tf.keras: ``{"class_name": "AdamW",
     "config": {"learning_rate": <schedule dict>, ...}}``) gives the schedule
     of its ``learning_rate``. For other configs that hold a schedule deeper
@@ -303,11 +357,16 @@ def deserialize(
             the registry, also for nested schedules.
 
     Raises:
-        TypeError: if ``config`` is not a dict (or JSON text of one).
-        ValueError: if the dict is malformed, names an unknown class (the
-            message lists the known ones, or says where a schedule sits
-            inside it), is an optimizer config whose ``learning_rate`` is
-            not a schedule, or has unknown or missing constructor arguments.
+        TypeError: if ``config`` is not a dict (or JSON text of one), a key
+            of ``custom_objects`` or an argument name is not a string.
+        ValueError: if the dict is malformed, nests too deeply, names an
+            unknown class (the message lists the known ones, or says where a
+            schedule sits inside it), is an optimizer config whose
+            ``learning_rate`` is not a schedule, has unknown or missing
+            constructor arguments, or a malformed typed value (a dtype that
+            is not plain numeric, ragged lists, values out of the dtype's
+            range, a shape its value does not have); the constructor's own
+            ``ValueError`` / ``TypeError`` for bad hyperparameters.
 
     Example:
         >>> keras_dict = {
@@ -330,10 +389,61 @@ def deserialize(
                 f"deserialize: `config` is a string but not JSON ({exc}). "
                 f"Received: config={config[:200]!r}"
             ) from None
+        except RecursionError:
+            raise ValueError(
+                "deserialize: `config` is JSON nested too deeply to read (the limit "
+                f"is {MAX_CONFIG_DEPTH} levels). Received: config={config[:200]!r}"
+            ) from None
+    token = None
+    if custom_objects is not None:
+        if not isinstance(custom_objects, Mapping):
+            raise TypeError(
+                "deserialize: `custom_objects` must be a dict from class names to "
+                f"classes. Received: custom_objects={_short(custom_objects)}"
+            )
+        bad = [k for k in custom_objects if not isinstance(k, str)]
+        if bad:
+            raise TypeError(
+                "deserialize: the keys of `custom_objects` must be class names "
+                f"(strings). Received: {_short(bad)} in "
+                f"custom_objects={_short(custom_objects)}"
+            )
+        token = _custom_objects.set({**_custom_objects.get(), **custom_objects})
+    checked = _DEPTH_CHECKED.set(True)
+    try:
+        _check_depth(config, "config")
+        return _deserialize(config)
+    finally:
+        _DEPTH_CHECKED.reset(checked)
+        if token is not None:
+            _custom_objects.reset(token)
+
+
+def _check_depth(config: Any, arg: str) -> None:
+    """A ValueError naming `arg` when dicts and lists in it nest deeper than
+    MAX_CONFIG_DEPTH (checked without recursion, once per deserialize)."""
+    stack = [(config, 1)] if isinstance(config, (Mapping, list, tuple)) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_CONFIG_DEPTH:
+            raise ValueError(
+                f"deserialize: `{arg}` nests dicts and lists more than "
+                f"{MAX_CONFIG_DEPTH} levels deep (jaxsched's limit; a schedule "
+                "inside another takes two levels)."
+            )
+        items = node.values() if isinstance(node, Mapping) else node
+        for child in items:
+            if isinstance(child, (Mapping, list, tuple)):
+                stack.append((child, depth + 1))
+
+
+def _deserialize(config: Any) -> LearningRateSchedule:
+    """deserialize, after the checks done once per call (custom_objects is
+    in the context, the depth is checked)."""
     if not isinstance(config, Mapping):
         raise TypeError(
             "deserialize: `config` must be a dict with 'class_name' and "
-            f"'config' keys. Received: config={config!r}"
+            f"'config' keys. Received: config={_short(config)}"
         )
     if "class_name" not in config:
         raise ValueError(
@@ -345,49 +455,37 @@ def deserialize(
     if not isinstance(class_name, str):
         raise ValueError(
             "deserialize: 'class_name' must be a string. "
-            f"Received: class_name={class_name!r}"
+            f"Received: class_name={_short(class_name)}"
         )
     if "config" not in config:
         raise ValueError(
             f"deserialize: `config` has no 'config' key (the arguments of "
-            f"{class_name}). Received: config={dict(config)!r}"
+            f"{class_name}). Received: config={_short(config)}"
         )
     inner = config["config"]
     if not isinstance(inner, Mapping):
         raise ValueError(
             f"deserialize: 'config' of {class_name} must be a dict of arguments. "
-            f"Received: config={inner!r}"
+            f"Received: config={_short(inner)}"
         )
     registered_name = config.get("registered_name")
-    token = None
-    if custom_objects is not None:
-        if not isinstance(custom_objects, Mapping):
-            raise TypeError(
-                "deserialize: `custom_objects` must be a dict from class names to "
-                f"classes. Received: custom_objects={custom_objects!r}"
+    if _find(class_name, registered_name) is None:
+        if "learning_rate" in inner:
+            return _from_optimizer(class_name, inner["learning_rate"])
+        hint = _where_the_schedule_is(config)
+        if hint:
+            raise ValueError(
+                f"deserialize: {class_name!r} is not a schedule class{hint}."
             )
-        token = _custom_objects.set({**_custom_objects.get(), **custom_objects})
-    try:
-        if _find(class_name, registered_name) is None:
-            if "learning_rate" in inner:
-                return _from_optimizer(class_name, inner["learning_rate"])
-            hint = _where_the_schedule_is(config)
-            if hint:
-                raise ValueError(
-                    f"deserialize: {class_name!r} is not a schedule class{hint}."
-                )
-        cls = _lookup(class_name, registered_name)
-        return cls.from_config(dict(inner))
-    finally:
-        if token is not None:
-            _custom_objects.reset(token)
+    cls = _lookup(class_name, registered_name)
+    return cls.from_config(dict(inner))
 
 
 def _from_optimizer(class_name: str, learning_rate: Any) -> LearningRateSchedule:
     """The schedule of an optimizer config (Keras 3, tf.keras: ``{"class_name":
     "AdamW", "config": {"learning_rate": <schedule dict>, ...}}``)."""
     if isinstance(learning_rate, Mapping) and "class_name" in learning_rate:
-        return deserialize(learning_rate)
+        return _deserialize(learning_rate)
     if isinstance(learning_rate, Mapping) and "type" in learning_rate:
         raise ValueError(
             f"deserialize: {class_name!r} is an optimizer config, not a schedule "
@@ -404,7 +502,11 @@ def _from_optimizer(class_name: str, learning_rate: Any) -> LearningRateSchedule
 
 
 def _short(value: Any, limit: int = 300) -> str:
-    text = repr(dict(value) if isinstance(value, Mapping) else value)
+    """repr(value) cut to `limit` characters; safe for any nesting."""
+    try:
+        text = repr(dict(value) if isinstance(value, Mapping) else value)
+    except RecursionError:
+        return f"<{type(value).__name__} nested too deeply to show>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -515,10 +617,55 @@ def _lookup(class_name: str, registered_name: Any) -> type:
 
 # --------------------------------------------------------------------------
 # Value conversion for get_config / from_config
+#
+# A hyperparameter that a Python number (or, in a list field, a list of
+# them) rebuilds exactly is written as one: Python numbers, and float64 and
+# int64 values (what ``np.asarray`` makes of Python floats and ints; every
+# schedule computes with float64 hyperparameters as with Python floats).
+# Any other array or NumPy/JAX scalar is a typed value, in the layout Keras
+# 3 writes NumPy arrays in (which deserialize reads from Keras' configs too)
+# plus the shape:
+#
+#     {"class_name": "__numpy__",
+#      "config": {"value": <number or nested lists>, "dtype": "float32",
+#                 "shape": [2]}}
+#
+# Floats are written as the shortest decimal that reads back to the same
+# value of that dtype (float32 0.1 as 0.1, not 0.10000000149011612), so
+# that ``np.asarray(value, dtype)`` restores every bit. A PRNG key is its
+# uint32 key data (a plain list) for JAX's default implementation, else
+# {"class_name": "__prng_key__", "config": {"impl": ..., "value": ...}}.
+
+TYPED_VALUE = "__numpy__"
+_KEY_VALUE = "__prng_key__"
+# Keras 3 writes NumPy values as __numpy__ and tensors as __tensor__.
+_KERAS_VALUE_CLASSES = (TYPED_VALUE, "__tensor__")
+# The dtypes a typed value may have: plain numeric scalars only (no
+# structured, sub-array, object, string or void dtypes).
+VALUE_DTYPES = (
+    "bfloat16", "float16", "float32", "float64",
+    "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+)
+_KEY_IMPLS = ("threefry2x32", "rbg", "unsafe_rbg")
+# The most dimensions a typed value may have.
+_MAX_NDIM = 32
+# Dicts and lists in a config may nest at most this deep (a schedule inside
+# another adds two levels, three inside a list).
+MAX_CONFIG_DEPTH = 100
 
 
-def to_json(value: Any, where: str = "value") -> Any:
-    """A JSON-ready copy of a hyperparameter value (used by get_config)."""
+def _plain_dtype(dtype: np.dtype) -> bool:
+    return dtype in (np.dtype(np.float64), np.dtype(np.int64))
+
+
+def to_json(value: Any, where: str = "value", list_field: bool = False) -> Any:
+    """A JSON-ready copy of a hyperparameter value (used by get_config).
+
+    ``list_field``: the class turns a list given for this argument into an
+    array (``boundaries``, ``values``), so float64 and int64 arrays of any
+    shape are written as plain (nested) lists; elsewhere only their 0-d
+    values are plain numbers.
+    """
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Configurable):
@@ -531,39 +678,162 @@ def to_json(value: Any, where: str = "value") -> Any:
             "needs concrete values. Call get_config outside the transformation."
         )
     if is_key(value):
-        return np.asarray(jax.random.key_data(value)).tolist()
+        data = np.asarray(jax.random.key_data(value))
+        impl = str(jax.random.key_impl(value))
+        if impl == "threefry2x32":
+            return data.tolist()
+        return {"class_name": _KEY_VALUE, "config": {"impl": impl, "value": data.tolist()}}
     if isinstance(value, (np.ndarray, np.generic, jax.Array)):
-        return np.asarray(value).tolist()  # 0-d arrays give Python scalars
+        array = np.asarray(value)
+        if _plain_dtype(array.dtype) and (array.ndim == 0 or list_field):
+            return array.tolist()
+        return typed_value(array, where)
     if isinstance(value, dict):
         return {k: to_json(v, where) for k, v in value.items()}
     raise TypeError(f"get_config: cannot convert {where}={value!r} to JSON.")
 
 
-_KERAS_VALUE_CLASSES = ("__numpy__", "__tensor__")
+def typed_value(array: np.ndarray, where: str = "value") -> dict[str, Any]:
+    """The typed-value dict of a NumPy array (exact, see above)."""
+    name = array.dtype.name
+    if name not in VALUE_DTYPES:
+        raise TypeError(
+            f"get_config: {where} has dtype {name}; a config holds numbers of the "
+            f"dtypes {list(VALUE_DTYPES)}."
+        )
+    if jnp.issubdtype(array.dtype, np.floating):  # bfloat16's kind is "V"
+        data = _shortest_exact(array)
+    else:
+        data = array.tolist()
+    return {"class_name": TYPED_VALUE,
+            "config": {"value": data, "dtype": name, "shape": list(array.shape)}}
+
+
+def _shortest_exact(array: np.ndarray) -> Any:
+    """Python floats (nested lists, or one float for a 0-d array), each the
+    shortest decimal that ``np.asarray(x, array.dtype)`` turns back into the
+    same bits (the exact float64 value where no shorter one does)."""
+    flat = array.ravel()
+    exact = flat.astype(np.float64)  # every float dtype converts exactly
+    if array.dtype == np.float64:
+        short = exact
+    elif array.dtype.name == "bfloat16":  # NumPy cannot print it: try digits
+        short = np.array([_fewest_digits(x, array.dtype) for x in exact.tolist()],
+                         np.float64)
+    else:  # NumPy's shortest repr of float16 / float32 values, parsed
+        short = flat.astype(str).astype(np.float64)
+    bits = f"u{array.dtype.itemsize}"
+    back = short.astype(array.dtype)
+    same = back.view(bits) == flat.view(bits)
+    out = np.where(same, short, exact).reshape(array.shape)
+    return out.tolist()
+
+
+def _fewest_digits(x: float, dtype: np.dtype) -> float:
+    target = np.asarray(x, dtype)
+    for digits in range(1, 10):
+        candidate = float(f"{x:.{digits}g}")
+        if np.asarray(candidate, dtype).tobytes() == target.tobytes():
+            return candidate
+    return x
 
 
 def from_json(value: Any, arg: str = "value") -> Any:
-    """Decodes nested schedule dicts and Keras value dicts (used by from_config).
-
-    ``arg`` names the argument in error messages.
+    """Decodes nested schedule dicts, typed values (ours and Keras') and PRNG
+    keys (used by from_config). ``arg`` names the argument in error messages.
     """
     if isinstance(value, Mapping) and "class_name" in value:
-        if value["class_name"] in _KERAS_VALUE_CLASSES:
-            inner = value.get("config", {})
-            problem = None
-            if not isinstance(inner, Mapping) or "value" not in inner:
-                problem = "no 'value' in its 'config'"
-            else:
-                try:
-                    return np.asarray(inner["value"], dtype=inner.get("dtype"))
-                except (TypeError, ValueError) as exc:  # bad value or dtype
-                    problem = str(exc)
-            raise ValueError(
-                f"deserialize: argument `{arg}` is a malformed "
-                f"{value['class_name']} value ({problem}). Received: {arg}={value!r}"
-            )
-        return deserialize(value)
-    if isinstance(value, list):  # lists of nested schedules (joins, minimum)
+        name = value["class_name"]
+        if name in _KERAS_VALUE_CLASSES:
+            return _decode_typed(value, arg)
+        if name == _KEY_VALUE:
+            return _decode_key(value, arg)
+        return _deserialize(value)
+    if isinstance(value, (list, tuple)) and any(
+        isinstance(v, Mapping) for v in value
+    ):  # lists of nested schedules (joins, minimum)
         return [from_json(v, arg) for v in value]
     return value
 
+
+def _bad_value(arg: str, value: Any, problem: str) -> ValueError:
+    return ValueError(
+        f"deserialize: argument `{arg}` is a malformed {value.get('class_name')} "
+        f"value ({problem}). Received: {arg}={_short(value)}"
+    )
+
+
+def _decode_typed(value: Mapping[str, Any], arg: str) -> np.ndarray:
+    """A typed value as a NumPy array; allocates only what its text holds."""
+    inner = value.get("config")
+    if not isinstance(inner, Mapping) or "value" not in inner:
+        raise _bad_value(arg, value, "no 'value' in its 'config'")
+    dtype = inner.get("dtype")
+    data = inner["value"]
+    shape, kinds = _nested_shape(data, arg, value)
+    if dtype is None:  # Keras always writes one; infer as NumPy would
+        dtype = "float64" if float in kinds else "int64"
+    if not isinstance(dtype, str) or dtype not in VALUE_DTYPES:
+        raise _bad_value(
+            arg, value, f"dtype must be one of {list(VALUE_DTYPES)}, got {dtype!r}")
+    np_dtype = np.dtype(jnp.bfloat16) if dtype == "bfloat16" else np.dtype(dtype)
+    if np_dtype.kind in "iu" and float in kinds:
+        raise _bad_value(arg, value, f"a {dtype} value holds integers, not floats")
+    try:
+        with np.errstate(over="ignore"):
+            array = np.asarray(data, dtype=np_dtype)
+    except OverflowError:
+        raise _bad_value(arg, value, f"an integer out of the range of {dtype}") from None
+    declared = inner.get("shape")
+    if declared is not None:
+        ok = isinstance(declared, (list, tuple)) and len(declared) <= _MAX_NDIM and all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in declared)
+        if not ok:
+            raise _bad_value(arg, value, "'shape' must be a list of sizes >= 0")
+        declared = tuple(declared)
+        if array.size == 0 and math.prod(declared) == 0:
+            array = array.reshape(declared)
+        elif declared != tuple(shape):
+            raise _bad_value(
+                arg, value, f"'shape' is {list(declared)} but the value has shape "
+                f"{list(shape)}")
+    return array
+
+
+def _nested_shape(data: Any, arg: str, value: Mapping[str, Any]):
+    """(shape, {int, float}) of nested lists of numbers, without recursion;
+    a ValueError for ragged lists, too many dimensions or non-numbers."""
+    shape: list[int] = []
+    level = [data]
+    while level and all(isinstance(x, (list, tuple)) for x in level):
+        sizes = {len(x) for x in level}
+        if len(sizes) > 1:
+            raise _bad_value(arg, value, "ragged nested lists")
+        if len(shape) == _MAX_NDIM:
+            raise _bad_value(arg, value, f"more than {_MAX_NDIM} dimensions")
+        shape.append(sizes.pop())
+        level = [y for x in level for y in x]
+    kinds = set()
+    for x in level:
+        if isinstance(x, (list, tuple)):
+            raise _bad_value(arg, value, "ragged nested lists")
+        if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+            raise _bad_value(arg, value, f"{_short(x, 60)} is not a number")
+        kinds.add(int if isinstance(x, numbers.Integral) else float)
+    return shape, kinds
+
+
+def _decode_key(value: Mapping[str, Any], arg: str) -> jax.Array:
+    inner = value.get("config")
+    if not isinstance(inner, Mapping) or "value" not in inner:
+        raise _bad_value(arg, value, "no 'value' in its 'config'")
+    impl = inner.get("impl")
+    if impl not in _KEY_IMPLS:
+        raise _bad_value(arg, value, f"impl must be one of {list(_KEY_IMPLS)}, got "
+                         f"{impl!r}")
+    data = _decode_typed({"class_name": _KEY_VALUE, "config": {
+        "value": inner["value"], "dtype": "uint32"}}, arg)
+    try:
+        return jax.random.wrap_key_data(data, impl=impl)
+    except (TypeError, ValueError) as exc:  # wrong key-data shape for impl
+        raise _bad_value(arg, value, f"not {impl} key data: {exc}") from None

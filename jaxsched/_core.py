@@ -242,10 +242,13 @@ def _compiled(schedule: LearningRateSchedule, step: jax.Array, *extra: Any):
     return schedule._traced(step, *extra)
 
 
-def check_schedule(obj: Any, arg: str, value: Any = None, *,
+_FIELD = object()  # check_schedule: the value is the field `arg` itself
+
+
+def check_schedule(obj: Any, arg: str, value: Any = _FIELD, *,
                    number_ok: bool = False) -> None:
     """A field holding a nested schedule (or, when `number_ok`, a number)."""
-    value = getattr(obj, arg) if value is None else value
+    value = getattr(obj, arg) if value is _FIELD else value
     if isinstance(value, LearningRateSchedule):
         return
     kind = "a jaxsched schedule (LearningRateSchedule)" + (

@@ -292,51 +292,149 @@ def _linear_cosine(s, k, n):
     return linear, cosine
 
 
-def _noise_index(step: ArrayLike) -> jax.Array:
-    """The integer step the noise is folded from: the step itself for integer
-    steps, ``floor(step)`` (clipped to the integer range) for float steps."""
-    if not isinstance(step, jax.Array):
-        step = np.asarray(step)
-        canonical = jax.dtypes.canonicalize_dtype(step.dtype)
-        if jnp.issubdtype(step.dtype, np.integer) and canonical != step.dtype:
-            # Without x64 only the low 32 bits can be folded in.
-            step = (step.astype(np.int64) & 0xFFFFFFFF).astype(np.uint32)
-        if step.dtype.kind == "f":  # 1e300 without x64: saturate, not inf
-            step = nx.clip_to_dtype(step, jax.dtypes.canonicalize_dtype(step.dtype))
-        step = jnp.asarray(step)
-    if jnp.issubdtype(step.dtype, np.integer):
-        return step
-    itype = jax.dtypes.canonicalize_dtype(np.int64)
-    info = jnp.iinfo(itype)
-    floored = jnp.floor(step.astype(jnp.promote_types(step.dtype, jnp.float32)))
-    return jnp.clip(floored, info.min, info.max).astype(itype)
+_INT64_MAX = 2**63 - 1
 
 
-def _standard_normal(key: jax.Array, index: jax.Array, dtype) -> jax.Array:
-    """One N(0, 1) draw per element of `index`, from ``fold_in(key, index)``.
+def _host_noise_words(step: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(high, low) uint32 words of the noise index of a host step (NumPy).
 
-    Steps beyond 32 bits (int64 under x64) fold in their high word too, so
-    noise never repeats; steps below 2**32 use ``fold_in(key, step)`` alone.
-    A batch of keys (a stacked schedule called without ``vmap``) broadcasts
-    against `index`, NumPy-style.
+    The noise index is the integer step (``floor(step)`` for a float step)
+    clipped to int64's range (NaN: 0), taken as an int64 in two's
+    complement: the same words for every type that holds the same integer
+    value, whatever the x64 flag.
     """
-    wide = jnp.iinfo(index.dtype).bits > 32
+    a = np.asarray(step)
+    if a.dtype.kind == "u":
+        t = np.minimum(a, np.uint64(_INT64_MAX)).astype(np.int64)
+    elif a.dtype.kind == "i":
+        t = a.astype(np.int64)
+    else:
+        with np.errstate(invalid="ignore"):
+            f = np.floor(a.astype(np.float64))
+            big, small = f >= 2.0**63, f < -(2.0**63)
+            inside = ~(big | small | np.isnan(f))
+            t = np.where(inside, f, 0).astype(np.int64)
+        t = np.where(big, _INT64_MAX, np.where(small, -_INT64_MAX - 1, t))
+    low = (t & 0xFFFFFFFF).astype(np.uint32)
+    high = ((t >> 32) & 0xFFFFFFFF).astype(np.uint32)
+    return high, low
 
-    def one(key, t):
-        k = jax.random.fold_in(key, t.astype(jnp.uint32) if wide else t)
-        if wide:
-            high = (t >> 32).astype(jnp.uint32)
-            k = jnp.where(high != 0, jax.random.fold_in(k, high), k)
+
+def _noise_words(step: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """:func:`_host_noise_words` inside the compiled program, for JAX arrays
+    of any integer or float dtype (no int64 needed without x64)."""
+    dtype = step.dtype
+    if jnp.issubdtype(dtype, np.integer):
+        bits = jnp.iinfo(dtype).bits
+        if jnp.issubdtype(dtype, np.unsignedinteger):
+            if bits <= 32:
+                return jnp.zeros(step.shape, jnp.uint32), step.astype(jnp.uint32)
+            step = jnp.minimum(step, np.uint64(_INT64_MAX)).astype(jnp.int64)
+        if bits <= 32:  # the high word is the sign extension
+            high = jnp.where(step < 0, jnp.uint32(0xFFFFFFFF), jnp.uint32(0))
+            return high, step.astype(jnp.uint32)
+        return (step >> 32).astype(jnp.uint32), step.astype(jnp.uint32)
+    f = jnp.floor(step.astype(jnp.promote_types(dtype, jnp.float32)))
+    # |f| = high * 2**32 + low with 0 <= low < 2**32, both exact in f's dtype
+    # (low keeps a subset of the bits of |f|); a negative f is then negated in
+    # two's complement, in uint32 words.
+    m = jnp.abs(f)
+    big, nan = m >= 2.0**63, jnp.isnan(f)
+    m = jnp.where(big | nan, 0, m)
+    mh = jnp.floor(m / 2.0**32)
+    high, low = mh.astype(jnp.uint32), (m - mh * 2.0**32).astype(jnp.uint32)
+    neg_low = jnp.uint32(0) - low
+    neg_high = ~high + jnp.where(low == 0, jnp.uint32(1), jnp.uint32(0))
+    negative = f < 0
+    high, low = jnp.where(negative, neg_high, high), jnp.where(negative, neg_low, low)
+    # Beyond int64: its largest or smallest value.
+    high = jnp.where(big, jnp.where(negative, jnp.uint32(0x80000000),
+                                    jnp.uint32(0x7FFFFFFF)), high)
+    low = jnp.where(big & ~negative, jnp.uint32(0xFFFFFFFF), low)
+    return high, low
+
+
+def _standard_normal(key: jax.Array, words, dtype) -> jax.Array:
+    """One N(0, 1) draw per step: ``fold_in(key, low)``, then the high word
+    folded in when it is not 0.
+
+    `words` are the (high, low) uint32 words of the int64 noise index: steps
+    in ``[0, 2**32)`` draw from ``fold_in(key, step)`` alone; other steps
+    (negative ones, or beyond 32 bits) fold in their high word too, so noise
+    never repeats. A batch of keys (a stacked schedule called without
+    ``vmap``) broadcasts against the steps, NumPy-style.
+    """
+    high, low = words
+
+    def one(key, hi, lo):
+        k = jax.random.fold_in(key, lo)
+        k = jnp.where(hi != 0, jax.random.fold_in(k, hi), k)
         return jax.random.normal(k, (), dtype)
 
-    shape = jnp.broadcast_shapes(key.shape, index.shape)
+    shape = jnp.broadcast_shapes(key.shape, jnp.shape(low))
     keys = jnp.broadcast_to(key, shape).reshape(-1)
-    flat = jnp.broadcast_to(index, shape).reshape(-1)
-    return jax.vmap(one)(keys, flat).reshape(shape)
+    flat = [jnp.broadcast_to(w, shape).reshape(-1) for w in (high, low)]
+    return jax.vmap(one)(keys, *flat).reshape(shape)
+
+
+def _check_seed(obj: Any, seed: Any) -> Any:
+    """A seed that ``jax.random.key`` takes: an integer in [-2**63, 2**63), or
+    a NumPy or JAX integer (an array of them in a stacked schedule); never a
+    float or a bool.
+
+    A Python int beyond int32 is kept as a 0-d int64 NumPy array: the seed is
+    a pytree leaf, a jit argument of every call, where JAX rejects such a
+    Python int without x64.
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)):
+        fail(obj, "seed", "must be an integer (a jax.random.key seed), not a bool",
+             seed, TypeError)
+    if isinstance(seed, int):
+        if not -(2**63) <= seed < 2**63:
+            fail(obj, "seed", "must fit in 64 bits (jax.random.key takes seeds in "
+                 "[-2**63, 2**63))", seed)
+        return seed if -(2**31) <= seed < 2**31 else np.asarray(seed, np.int64)
+    if not isinstance(seed, (np.ndarray, np.generic, jax.Array)) or nx.is_key(seed):
+        fail(obj, "seed", "must be an integer (a jax.random.key seed)", seed, TypeError)
+    if not jnp.issubdtype(seed.dtype, np.integer):
+        fail(obj, "seed", f"must be an integer (a jax.random.key seed; got dtype "
+             f"{seed.dtype})", seed, TypeError)
+    return seed
 
 
 def _default_key(seed: Any) -> jax.Array:
-    return jax.random.key(0 if seed is None else seed)
+    """``jax.random.key(seed)`` (seed None: 0), elementwise for an array of
+    seeds (a stacked schedule)."""
+    if seed is None:
+        return jax.random.key(0)
+    if np.ndim(seed) == 0:
+        return jax.random.key(seed)
+    flat = jnp.ravel(jnp.asarray(seed))
+    return jax.vmap(jax.random.key)(flat).reshape(np.shape(seed))
+
+
+def _raw_key(obj: Any, key: Any) -> Any:
+    """Raw uint32 key data (a list, NumPy or JAX integer array whose last axis
+    has length 2), checked: rectangular, integers in [0, 2**32)."""
+    if isinstance(key, jax.Array):
+        raw = key
+    else:
+        try:
+            raw = np.asarray(key)
+        except (ValueError, OverflowError):  # ragged lists
+            fail(obj, "key", "must be a PRNG key or its uint32 data (a rectangular "
+                 "list of integers)", key)
+    if raw.shape[-1:] != (2,) or not jnp.issubdtype(raw.dtype, np.integer):
+        fail(obj, "key", "must be a PRNG key (jax.random.key) or its uint32 data "
+             "(last axis of length 2)", key, TypeError)
+    if nx.is_concrete(raw):
+        words = np.asarray(raw)
+        if words.size and (words.min() < 0 or words.max() > 0xFFFFFFFF):
+            fail(obj, "key", "must hold uint32 words (integers in [0, 2**32))", key)
+    return raw.astype(np.uint32) if isinstance(raw, np.ndarray) else raw.astype(
+        jnp.uint32)
 
 
 class NoisyLinearCosineDecay(LearningRateSchedule):
@@ -355,8 +453,13 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
     step ``t`` it is drawn from ``jax.random.fold_in(key, t)``, so the same
     schedule gives the same value at the same step, under ``jit`` or not, and
     different steps get independent draws. Float steps draw at
-    ``floor(step)``. ``schedule(step, key=other)`` uses another key for one
-    call; the schedule stays a one-argument optax schedule.
+    ``floor(step)``. The draw depends on the integer value only, whatever
+    its type (Python, NumPy or JAX; int32, int64, uint32, float) and the x64
+    flag: ``t`` is taken as an int64 (clipped to its range), ``fold_in``
+    gets its low 32 bits, and then, when they are not 0, its high 32 bits
+    (negative steps and steps from ``2**32`` on). ``schedule(step,
+    key=other)`` uses another key for one call; the schedule stays a
+    one-argument optax schedule.
 
     Args:
         initial_learning_rate: Sets the result dtype.
@@ -367,7 +470,9 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
         alpha: Added to the linear part.
         beta: Added to the product.
         seed: Integer seed of the default key ``jax.random.key(seed)``
-            (None means 0).
+            (None means 0): any seed ``jax.random.key`` takes (a Python int
+            in ``[-2**63, 2**63)``, a NumPy or JAX integer); a float is a
+            ``TypeError``.
         name: Optional name, kept in the config.
         key: A PRNG key (typed, or a raw uint32 key); overrides ``seed``.
 
@@ -387,7 +492,7 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
     num_periods: ArrayLike = 0.5
     alpha: ArrayLike = 0.0
     beta: ArrayLike = 0.001
-    seed: int | None = None
+    seed: int | None = dataclasses.field(default=None, metadata={"kind": "any"})
     name: str | None = static_field(default=None)
     key: jax.Array | None = dataclasses.field(default=None, metadata={"kind": "key"})
 
@@ -395,32 +500,33 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
         super().__post_init__()
         check(self, "decay_steps", lambda v: v > 0, "must be > 0")
         check(self, "initial_variance", lambda v: v >= 0, "must be >= 0")
-        check(self, "seed", lambda v: v % 1 == 0, "must be an integer")
+        if nx.is_concrete(self.seed):
+            object.__setattr__(self, "seed", _check_seed(self, self.seed))
+        elif not jnp.issubdtype(self.seed.dtype, np.integer):
+            _check_seed(self, self.seed)  # a traced float seed: TypeError
         key = self.key
         if key is None:
             key = _default_key(self.seed)
         elif isinstance(key, (list, tuple, np.ndarray)) or (
             isinstance(key, jax.Array) and not nx.is_key(key)
         ):
-            raw = jnp.asarray(key)
-            if raw.shape[-1:] != (2,) or not jnp.issubdtype(raw.dtype, np.integer):
-                fail(self, "key", "must be a PRNG key (jax.random.key)", key, TypeError)
-            key = jax.random.wrap_key_data(raw.astype(jnp.uint32))
+            key = jax.random.wrap_key_data(_raw_key(self, key))
         elif not nx.is_key(key):
             fail(self, "key", "must be a PRNG key (jax.random.key)", key, TypeError)
         object.__setattr__(self, "key", key)
 
     def __call__(self, step: ArrayLike, key: jax.Array | None = None) -> jax.Array:
         """The learning rate at ``step``; ``key`` replaces the schedule's key."""
-        # Host steps: the index from the value as given (before conversion to
-        # a jit argument); JAX arrays: inside the compiled program.
-        host = None if isinstance(step, jax.Array) else _noise_index(step)
-        return self._call(step, host, key)
+        # Host steps: the noise index from the value as given (before the
+        # conversion to a jit argument); JAX arrays: inside the compiled program.
+        converted = nx.host_step(step)  # a TypeError naming `step` first
+        words = None if isinstance(step, jax.Array) else _host_noise_words(step)
+        return self._call(converted, words, key)
 
     _raw_step = True  # the noise index comes from the integer step
 
-    def _rate(self, step: jax.Array, dtype, index, key) -> jax.Array:
-        index = _noise_index(step) if index is None else index
+    def _rate(self, step: jax.Array, dtype, words, key) -> jax.Array:
+        words = _noise_words(step) if words is None else words
         s = nx.as_float(step, dtype)
         lr, k, var0, vdecay, n, alpha, beta = nx.cast(
             dtype, self.initial_learning_rate, self.decay_steps,
@@ -435,18 +541,23 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
         key = self.key if key is None else key
         if not nx.is_key(key):
             key = jax.random.wrap_key_data(jnp.asarray(key).astype(jnp.uint32))
-        eps = std * _standard_normal(key, index, dtype)
+        eps = std * _standard_normal(key, words, dtype)
         return lr * ((alpha + linear + eps) * cosine + beta)
 
     def get_config(self) -> dict[str, Any]:
         """Keras' arguments, plus ``seed`` when set and ``key`` (as its uint32
-        data) when it is not the default key of ``seed``."""
+        data) when it is not the default key of ``seed``. Seeds outside
+        ``[0, 2**32)`` keep their key too: ``jax.random.key`` maps them to
+        different keys with and without x64."""
         config = super().get_config()
         if config.get("seed") is None:
             config.pop("seed", None)
-        key = self.key
-        default = _default_key(self.seed if nx.is_concrete(self.seed) else 0)
-        if nx.is_concrete(key) and np.array_equal(
+        key, seed = self.key, self.seed
+        default = _default_key(seed if nx.is_concrete(seed) else 0)
+        same_in_both_modes = seed is None or (
+            nx.is_concrete(seed) and np.all((np.asarray(seed) >= 0)
+                                            & (np.asarray(seed) < 2**32)))
+        if same_in_both_modes and nx.is_concrete(key) and np.array_equal(
             np.asarray(jax.random.key_data(key)),
             np.asarray(jax.random.key_data(default)),
         ):

@@ -218,6 +218,7 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
 
     _dtype_from = "values"
     _shifted = True
+    _list_fields = ("boundaries", "values")
 
     def __post_init__(self):
         to_vector(self, "boundaries")

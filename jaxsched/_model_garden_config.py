@@ -15,8 +15,11 @@ schedules default to ``power=-0.5`` there).
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any, Mapping
 
+from ._config import _short
 from ._core import LearningRateSchedule
 from ._model_garden import (
     DirectPowerDecay,
@@ -76,12 +79,22 @@ _WARMUPS: dict[str, tuple[type, dict[str, Any]]] = {
 def _one_of(config: Mapping[str, Any], key: str, table: dict, required: bool):
     """(type, its arguments over Model Garden's defaults) of a one-of section."""
     section = config.get(key)
-    kind = section.get("type") if isinstance(section, Mapping) else None
+    if section is not None and not isinstance(section, Mapping):
+        raise TypeError(
+            f"from_model_garden_config: `{key}` must be a dict (a one-of section "
+            f"with a 'type' key). Received: {key}={_short(section)}"
+        )
+    kind = section.get("type") if section is not None else None
+    if kind is not None and not isinstance(kind, str):
+        raise TypeError(
+            f"from_model_garden_config: the 'type' of `{key}` must be a string (one "
+            f"of {sorted(table)}). Received: {key}.type={_short(kind)}"
+        )
     if kind is None:
         if required:
             raise ValueError(
                 f"from_model_garden_config: `{key}` needs a 'type' (one of "
-                f"{sorted(table)}). Received: {key}={section!r}"
+                f"{sorted(table)}). Received: {key}={_short(section)}"
             )
         return None, None
     if kind not in table:
@@ -89,11 +102,18 @@ def _one_of(config: Mapping[str, Any], key: str, table: dict, required: bool):
             f"from_model_garden_config: unknown {key} type {kind!r}; Model Garden's "
             f"types are {sorted(table)}. Received: {key}={section!r}"
         )
-    args = section.get(kind) or {}
+    args = section.get(kind)
+    args = {} if args is None else args
     if not isinstance(args, Mapping):
-        raise ValueError(
+        raise TypeError(
             f"from_model_garden_config: `{key}.{kind}` must be a dict of arguments. "
-            f"Received: {key}.{kind}={args!r}"
+            f"Received: {key}.{kind}={_short(args)}"
+        )
+    bad_keys = [k for k in args if not isinstance(k, str)]
+    if bad_keys:
+        raise TypeError(
+            f"from_model_garden_config: the argument names of `{key}.{kind}` must "
+            f"be strings. Received: {_short(bad_keys)}"
         )
     defaults = table[kind][1]
     unknown = sorted(set(args) - set(defaults))
@@ -101,7 +121,7 @@ def _one_of(config: Mapping[str, Any], key: str, table: dict, required: bool):
         raise ValueError(
             f"from_model_garden_config: unknown argument(s) {unknown} in "
             f"`{key}.{kind}`; "
-            f"it takes {sorted(defaults)}. Received: {key}.{kind}={dict(args)!r}"
+            f"it takes {sorted(defaults)}. Received: {key}.{kind}={_short(args)}"
         )
     return kind, {**defaults, **args}
 
@@ -126,9 +146,13 @@ def from_model_garden_config(
     ``step_cosine_with_offset``; warmups ``linear`` and ``polynomial``.
 
     Raises:
-        ValueError: for a missing or unknown type, or an argument Model
-            Garden's config does not have; the schedule's own ``ValueError``
-            or ``TypeError`` for a bad or missing value.
+        TypeError: if ``config``, a section (``learning_rate``, ``warmup``)
+            or its arguments are not dicts, a ``type`` is not a string, or a
+            ``constant`` rate is not a number.
+        ValueError: for a missing or unknown type, an argument Model
+            Garden's config does not have, or a non-finite ``constant``
+            rate; the schedule's own ``ValueError`` or ``TypeError`` for a
+            bad or missing value.
 
     Example:
         >>> sched = jaxsched.from_model_garden_config({
@@ -144,11 +168,30 @@ def from_model_garden_config(
     if not isinstance(config, Mapping):
         raise TypeError(
             "from_model_garden_config: `config` must be a dict with a "
-            f"'learning_rate' section. Received: config={config!r}"
+            f"'learning_rate' section. Received: config={_short(config)}"
         )
     kind, args = _one_of(config, "learning_rate", _LEARNING_RATES, required=True)
     cls = _LEARNING_RATES[kind][0]
-    lr = args["learning_rate"] if cls is None else cls(**args)
+    if cls is None:  # constant: a number, as Model Garden's float field
+        lr = args["learning_rate"]
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+            raise TypeError(
+                "from_model_garden_config: `learning_rate.constant.learning_rate` "
+                f"must be a number. Received: learning_rate={_short(lr)}"
+            )
+        if not math.isfinite(lr):
+            raise ValueError(
+                "from_model_garden_config: `learning_rate.constant.learning_rate` "
+                f"must be finite. Received: learning_rate={lr!r}"
+            )
+        if not isinstance(args["name"], str):
+            raise TypeError(
+                "from_model_garden_config: `learning_rate.constant.name` must be a "
+                f"string. Received: name={_short(args['name'])}"
+            )
+        lr = float(lr)
+    else:
+        lr = cls(**args)
     kind, args = _one_of(config, "warmup", _WARMUPS, required=False)
     if kind is not None:
         lr = _WARMUPS[kind][0](lr, **args)

@@ -22,11 +22,15 @@ from jax.typing import ArrayLike
 
 
 def is_concrete(value: Any) -> bool:
-    """True for Python/NumPy values and non-traced JAX arrays."""
-    if isinstance(value, jax.core.Tracer):
-        return False
-    if isinstance(value, (list, tuple)):
-        return all(is_concrete(v) for v in value)
+    """True for Python/NumPy values and non-traced JAX arrays (lists and
+    tuples of them, nested to any depth: walked without recursion)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, jax.core.Tracer):
+            return False
+        if isinstance(v, (list, tuple)):
+            stack.extend(v)
     return True
 
 

@@ -147,6 +147,7 @@ class PiecewiseScales(LearningRateSchedule):
     name: str | None = static_field(default=None)
 
     _dtype_from = "init_value"
+    _list_fields = ("boundaries", "scales")
 
     def __post_init__(self):
         if self.interpolate_type not in _INTERPOLATIONS:

@@ -103,6 +103,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
     _dtype_from = "values"
     _raw_step = True  # integer steps compare as integers
+    _list_fields = ("boundaries", "values")
 
     def __post_init__(self):
         to_vector(self, "boundaries")

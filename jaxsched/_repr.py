@@ -91,7 +91,7 @@ def _is_default(schedule: Any, f: dataclasses.Field, value: Any) -> bool:
 
 def _is_seed_key(key: Any, seed: Any) -> bool:
     try:
-        default = jax.random.key_data(jax.random.key(int(seed)))
+        default = jax.random.key_data(jax.random.key(seed))
         return bool(np.array_equal(np.asarray(jax.random.key_data(key)), default))
     except Exception:  # noqa: BLE001 - traced seed, batched key, ...
         return False

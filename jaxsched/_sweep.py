@@ -40,7 +40,9 @@ def stack(
     value; PRNG keys by their key data) is kept once, unstacked: one
     ``decay_steps`` for the whole sweep is not copied ``n`` times (nor split
     across devices when the sweep is sharded). ``share=False`` stacks every
-    leaf.
+    leaf, and so does a sweep in which every leaf is equal (one schedule,
+    or ``n`` equal ones): the result always has a sweep axis of size
+    ``len(schedules)``.
 
     :func:`sweep_axes` gives the ``in_axes`` tree that goes with the result
     (``0`` for stacked leaves, ``None`` for shared ones)::
@@ -64,9 +66,10 @@ def stack(
     Raises:
         TypeError: if an element is not a ``LearningRateSchedule``.
         ValueError: if ``schedules`` is empty, or the schedules differ in
-            class, in a static option, in which optional fields are set, or
-            in the shape of a leaf; the message names the field and shows
-            both values.
+            class, in a static option, in which optional fields are set, in
+            the shape of a leaf, or in the float dtype of a leaf (a float16
+            rate would silently compute in float32 in a float32 sweep); the
+            message names the field and shows both values.
 
     Example:
         >>> scheds = [jaxsched.ExponentialDecay(lr, 100, 0.5) for lr in (0.1, 0.2, 0.4)]
@@ -237,6 +240,8 @@ def _plan(schedules, share: bool, caller: str):
     treedef = jax.tree_util.tree_structure(first)
     columns = list(zip(*(jax.tree_util.tree_leaves(s) for s in schedules)))
     swept = [not (share and _all_equal(column)) for column in columns]
+    if not any(swept):  # one schedule, or equal ones: still a sweep of that size
+        swept = [True] * len(columns)
     return treedef, columns, swept
 
 
@@ -321,6 +326,18 @@ def _compare(a: Any, b: Any, i: int, where: str, caller: str) -> None:
                 i,
                 "PRNG keys stack only with keys of the same implementation.",
             )
+        fa, fb = _float_dtype(la), _float_dtype(lb)
+        if fa is not None and fb is not None and fa != fb:
+            _differ(
+                caller,
+                f"`{where}`",
+                "differs in float dtype",
+                fa.name,
+                fb.name,
+                i,
+                "A sweep computes each leaf in one dtype: give every schedule's "
+                "hyperparameter the same dtype (jnp.asarray(x, dtype)).",
+            )
         if np.shape(la) != np.shape(lb):
             _differ(
                 caller,
@@ -332,6 +349,17 @@ def _compare(a: Any, b: Any, i: int, where: str, caller: str) -> None:
                 "Only leaves of equal shapes stack (for PiecewiseConstantDecay: "
                 "the same number of boundaries).",
             )
+
+
+def _float_dtype(leaf: Any) -> np.dtype | None:
+    """The float dtype a leaf computes in (a Python float: JAX's default
+    float; float64 NumPy values: the same), or None for integers and keys."""
+    if isinstance(leaf, float):
+        return jax.dtypes.canonicalize_dtype(float)
+    dtype = getattr(leaf, "dtype", None)
+    if dtype is None or _is_key(leaf) or not jnp.issubdtype(dtype, np.floating):
+        return None
+    return jax.dtypes.canonicalize_dtype(dtype)
 
 
 def _describe(leaf: Any) -> str:

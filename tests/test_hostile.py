@@ -124,9 +124,19 @@ SPECIFIC = [
     _c(lambda: PCD({10: 1}, [1.0, 0.5]), TypeError, "boundaries", {10: 1},
        "dict-boundaries"),
     # Keys and seeds.
-    _c(lambda: NLCD(0.1, 10, seed=1.5), ValueError, "seed", 1.5, "fractional-seed"),
+    _c(lambda: NLCD(0.1, 10, seed=1.5), TypeError, "seed", 1.5, "fractional-seed"),
+    _c(lambda: NLCD(0.1, 10, seed=1.0), TypeError, "seed", 1.0, "float-seed"),
+    _c(lambda: NLCD(0.1, 10, seed=np.float32(2)), TypeError, "seed", np.float32(2),
+       "float32-seed"),
     _c(lambda: NLCD(0.1, 10, seed="0"), TypeError, "seed", "0", "str-seed"),
-    _c(lambda: NLCD(0.1, 10, seed=NAN), ValueError, "seed", NAN, "nan-seed"),
+    _c(lambda: NLCD(0.1, 10, seed=NAN), TypeError, "seed", NAN, "nan-seed"),
+    _c(lambda: NLCD(0.1, 10, seed=True), TypeError, "seed", True, "bool-seed"),
+    _c(lambda: NLCD(0.1, 10, seed=2**63), ValueError, "seed", 2**63, "seed-2**63"),
+    _c(lambda: NLCD(0.1, 10, key=[2**40, 1]), ValueError, "key", [2**40, 1],
+       "key-2**40"),
+    _c(lambda: NLCD(0.1, 10, key=[-1, 1]), ValueError, "key", [-1, 1], "negative-key"),
+    _c(lambda: NLCD(0.1, 10, key=[[1, 2], [3]]), ValueError, "key", [[1, 2], [3]],
+       "ragged-key"),
     _c(lambda: NLCD(0.1, 10, key=[1, 2, 3]), TypeError, "key", [1, 2, 3], "3-words"),
     _c(lambda: NLCD(0.1, 10, key=[1.0, 2.0]), TypeError, "key", [1.0, 2.0], "float"),
     _c(lambda: NLCD(0.1, 10, key="key"), TypeError, "key", "key", "str-key"),
@@ -180,6 +190,36 @@ _DROP = object()
 _NUMPY_BAD = {"class_name": "__numpy__", "config": {"value": "abc", "dtype": "float32"}}
 _NUMPY_DTYPE = {"class_name": "__numpy__", "config": {"value": 1, "dtype": "wat"}}
 
+
+
+def _typed(value, dtype="float32", shape=None):
+    config = {"value": value, "dtype": dtype}
+    if shape is not None:
+        config["shape"] = shape
+    return {"class_name": "__numpy__", "config": config}
+
+
+def _noisy_config(**changes):
+    return {"class_name": "NoisyLinearCosineDecay",
+            "config": {"initial_learning_rate": 0.1, "decay_steps": 10, **changes}}
+
+
+def _nest(depth):
+    """`depth` WithOffset schedules around an ExponentialDecay (built without
+    recursion, as an attacker's JSON would be)."""
+    config = _GOOD
+    for _ in range(depth):
+        config = {"class_name": "WithOffset", "config": {"schedule": config, "offset": 1}}
+    return config
+
+
+def _deep_list(depth):
+    value = [1]
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 SERIALIZED = [
     # (config, custom_objects, exception, words the message must contain)
     ([1], None, TypeError, ["config", "[1]"]),
@@ -219,13 +259,74 @@ SERIALIZED = [
     (_with(class_name="X"), {"X": dict}, TypeError, ["'X'", "dict"]),
     (_GOOD, [("ExponentialDecay", jaxsched.ExponentialDecay)], TypeError,
      ["custom_objects", "[("]),
+    (_GOOD, {3: jaxsched.ExponentialDecay}, TypeError, ["custom_objects", "[3]"]),
+    (_GOOD, {None: jaxsched.ExponentialDecay}, TypeError, ["custom_objects", "[None]"]),
+    (_with(config={**_GOOD["config"], 1: 2}), None, TypeError, ["argument names",
+                                                                "[1]"]),
+    # Typed values: only plain numeric dtypes, values as their text describes.
+    *[(_with_config(initial_learning_rate=_typed(0.1, dtype)), None, ValueError,
+       ["initial_learning_rate", "dtype must be one of", repr(dtype)])
+      for dtype in ("(16000,16000)f8", "f8", "<f4", "O", "V8", "<U3", "bool",
+                    "complex64", "float8_e4m3fn", "[('a', '<f8')]", 3, ["float32"])],
+    (_with_config(initial_learning_rate=_typed([[0.1, 0.2], [0.3]])), None, ValueError,
+     ["initial_learning_rate", "ragged"]),
+    (_with_config(initial_learning_rate=_typed([0.1, [0.2]])), None, ValueError,
+     ["initial_learning_rate", "ragged"]),
+    (_with_config(initial_learning_rate=_typed(True)), None, ValueError,
+     ["initial_learning_rate", "True is not a number"]),
+    (_with_config(initial_learning_rate=_typed(None)), None, ValueError,
+     ["initial_learning_rate", "None is not a number"]),
+    (_with_config(initial_learning_rate=_typed({"a": 1})), None, ValueError,
+     ["initial_learning_rate", "is not a number"]),
+    (_with_config(decay_steps=_typed(1.5, "int32")), None, ValueError,
+     ["decay_steps", "holds integers"]),
+    (_with_config(decay_steps=_typed(300, "int8")), None, ValueError,
+     ["decay_steps", "out of the range of int8"]),
+    (_with_config(decay_steps=_typed(-1, "uint32")), None, ValueError,
+     ["decay_steps", "out of the range of uint32"]),
+    (_with_config(initial_learning_rate=_typed([0.1, 0.2], shape=[3])), None,
+     ValueError, ["initial_learning_rate", "'shape' is [3]", "shape [2]"]),
+    (_with_config(initial_learning_rate=_typed(0.1, shape=[10**12])), None,
+     ValueError, ["initial_learning_rate", "'shape' is [1000000000000]"]),
+    (_with_config(initial_learning_rate=_typed(0.1, shape=[-1])), None,
+     ValueError, ["initial_learning_rate", "'shape' must be a list of sizes"]),
+    (_with_config(initial_learning_rate=_typed(0.1, shape="()")), None,
+     ValueError, ["initial_learning_rate", "'shape' must be a list of sizes"]),
+    (_with_config(initial_learning_rate=_typed([0.1], shape=[True])), None,
+     ValueError, ["initial_learning_rate", "'shape' must be a list of sizes"]),
+    (_with_config(initial_learning_rate=_typed(eval("[" * 40 + "0.1" + "]" * 40))),
+     None, ValueError, ["initial_learning_rate", "more than 32 dimensions"]),
+    # PRNG keys.
+    (_noisy_config(key=[2**40, 1]), None, ValueError, ["`key`", "[1099511627776, 1]"]),
+    (_noisy_config(key=[[1, 2], [3]]), None, ValueError, ["`key`", "[[1, 2], [3]]"]),
+    (_noisy_config(key={"class_name": "__prng_key__",
+                        "config": {"impl": "os.system", "value": [1, 2]}}),
+     None, ValueError, ["`key`", "impl must be one of", "'os.system'"]),
+    (_noisy_config(key={"class_name": "__prng_key__",
+                        "config": {"impl": "rbg", "value": [1, 2]}}),
+     None, ValueError, ["`key`", "not rbg key data"]),
+    (_noisy_config(seed=2**64), None, ValueError, ["`seed`", str(2**64)]),
+    (_noisy_config(seed=1.0), None, TypeError, ["`seed`", "1.0"]),
+    # Nesting deeper than the documented limit (the issue's 400-deep nest).
+    (_nest(400), None, ValueError, ["`config`", "more than 100 levels"]),
+    (json.dumps(_nest(400)), None, ValueError, ["`config`", "more than 100 levels"]),
+    ("[" * 100_000 + "]" * 100_000, None, ValueError, ["`config`", "nested too deeply"]),
+    (_with_config(boundaries=_deep_list(10_000)), None, ValueError,
+     ["`config`", "more than 100 levels"]),
 ]
+
+
+def _short_id(config):
+    try:
+        return str(config)[:30]
+    except RecursionError:
+        return "deep"
 
 
 @pytest.mark.parametrize(
     "config, custom_objects, exc, words",
     SERIALIZED,
-    ids=[f"{i}-{str(c[0])[:30]}" for i, c in enumerate(SERIALIZED)],
+    ids=[f"{i}-{_short_id(c[0])}" for i, c in enumerate(SERIALIZED)],
 )
 def test_malformed_serialized_dict_is_rejected_with_a_clear_message(
     config, custom_objects, exc, words
@@ -251,3 +352,130 @@ def test_valid_example_rows_are_accepted():
     # themselves must be valid, or every row above would pass vacuously.
     for row in ROWS:
         row.build(row.example)
+
+
+# --------------------------------------------------------------------------
+# Steps that are not numbers
+
+BAD_STEPS = ["10", None, b"1", [1, "a"], object(), {"a": 1}, 1j, True,
+             np.array(["x"]), np.array([True]), jnp.array([1 + 2j])]
+
+
+def test_a_step_that_is_not_a_number_is_a_type_error_naming_step():
+    """Every class, every kind of non-number: a TypeError naming `step`,
+    raised before anything is compiled (no JAX-internal message)."""
+    for row in ROWS:
+        sched = row.build(row.example)
+        for step in BAD_STEPS:
+            with pytest.raises(TypeError) as info:
+                sched(step)
+            assert "`step`" in str(info.value), (row.id, step, info.value)
+            _assert_raised_by_jaxsched(info)
+
+
+def test_hostile_configs_cost_what_their_text_holds():
+    """A config cannot make deserialize allocate more than its own text
+    describes: a sub-array dtype (today "(16000,16000)f8" turned 0.1 into a
+    2 GB array; here a 32 MB one is enough to fail the test), a declared
+    shape, a deep nest. Each is rejected with under 1 MB allocated."""
+    import tracemalloc
+
+    hostile = [
+        _with_config(initial_learning_rate=_typed(0.1, "(2000,2000)f8")),
+        _with_config(initial_learning_rate=_typed(0.1, shape=[2000, 2000])),
+        _with_config(initial_learning_rate={"class_name": "__tensor__", "config": {
+            "value": 0.1, "dtype": "(2000,2000)f8"}}),
+        _nest(400),
+    ]
+    for config in hostile:
+        tracemalloc.start()
+        try:
+            with pytest.raises(ValueError):
+                jaxsched.deserialize(config)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 2**20, (peak, _short_id(config))
+
+
+# Replacement values for the mutation test: wrong types, out-of-range and
+# malformed numbers, typed values, keys and nested schedules.
+_MUTANTS = [
+    None, True, 0, -1, 2**40, 2**64, 2**70, -(2**63), 1.5, NAN, INF, 1e300, -0.0, 1e-320,
+    "", "abc", "0.5", [], [1], [[1, 2], [3]], [[1, 2], [3, 4]], [1, [2, 3]], [0.5, "a"],
+    [None], {}, {1: 2}, _typed([1, 2], "int8", [2]), _typed(1e10, "float16"),
+    _typed([], shape=[0, 5]), _typed([[0.1]]), _typed(2**63, "uint64"),
+    _typed(0.1, "(4,4)f8"), {"class_name": "__numpy__"},
+    {"class_name": "__prng_key__", "config": {"impl": "rbg", "value": [1, 2, 3, 4]}},
+    {"class_name": "ExponentialDecay", "config": None}, {"class_name": None, "config": {}},
+    [{"class_name": "Nope", "config": {}}], {"class_name": "Constant", "config": {"value": 0.1}},
+    {"class_name": "SGD", "config": {"learning_rate": {"type": "constant"}}},
+]
+
+
+def _places(obj, path=()):
+    yield path
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(
+        obj, list) else ()
+    for k, v in items:
+        yield from _places(v, path + (k,))
+
+
+def _replaced(obj, path, value):
+    if not path:
+        return value
+    obj = json.loads(json.dumps(obj))
+    node = obj
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value
+    return obj
+
+
+def test_random_mutations_of_valid_configs_raise_only_clear_errors():
+    """Any value of any valid config (every row's configs, a stacked sweep)
+    replaced by a wrong one: deserialize builds a schedule, or raises a
+    ValueError/TypeError of its own; never another exception, nor one from
+    inside NumPy or JAX. JAXSCHED_STRESS=N tries N times as many."""
+    import random
+
+    stress = int(os.environ.get("JAXSCHED_STRESS", "0"))
+    rng = random.Random(None if stress else 0)
+    valid = [jaxsched.serialize(row.build(kw)) for row in ROWS for kw, _ in row.all_cases]
+    valid.append(jaxsched.serialize(jaxsched.stack(
+        [NLCD(np.float32(0.1), 10, seed=i) for i in range(2)])))
+    for _ in range(400 * max(stress, 1)):
+        config = rng.choice(valid)
+        for _ in range(rng.randint(1, 2)):
+            config = _replaced(config, rng.choice(list(_places(config))),
+                               rng.choice(_MUTANTS))
+        try:
+            jaxsched.deserialize(config)
+        except (ValueError, TypeError) as exc:
+            where = str(exc.__traceback__ and _last_frame(exc))
+            assert os.path.dirname(where) == _JAXSCHED_DIR, (where, exc, config)
+
+
+def _last_frame(exc):
+    tb = exc.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_filename
+
+
+def test_deeply_nested_lists_in_constructors_are_clear_errors():
+    """Lists built in Python 5000 deep (no JSON parser limits them): a
+    ValueError/TypeError naming the argument, never a RecursionError."""
+    deep = _deep_list(5000)
+    builds = {
+        "boundaries": lambda: PCD(deep, [1.0, 0.5]),
+        "initial_learning_rate": lambda: jaxsched.ExponentialDecay(deep, 10, 0.5),
+        "key": lambda: NLCD(0.1, 10, key=deep),
+    }
+    for arg, build in builds.items():
+        with pytest.raises((ValueError, TypeError)) as info:
+            build()
+        assert f"`{arg}`" in str(info.value) and "nested too deeply" in str(info.value)
+    with pytest.raises(ValueError, match="`boundaries`"):
+        jaxsched.from_model_garden_config({"learning_rate": {
+            "type": "stepwise", "stepwise": {"boundaries": deep, "values": [1.0, 0.5]}}})

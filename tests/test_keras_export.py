@@ -162,3 +162,14 @@ def test_a_model_config_points_at_the_schedule():
     assert path in str(info.value)
     sched = jaxsched.deserialize(config["compile_config"]["optimizer"]["config"]["learning_rate"])
     assert isinstance(sched, jaxsched.ExponentialDecay)
+
+
+def test_keras_format_of_typed_leaves_is_plain_and_keras_reads_it():
+    """A float32 rate is a typed value in jaxsched's format; the Keras format
+    writes the plain number (its exact value), which Keras 3 rebuilds."""
+    sched = jaxsched.ExponentialDecay(np.float32(0.1), 10, 0.5)
+    typed = jaxsched.serialize(sched)["config"]["initial_learning_rate"]
+    assert typed["class_name"] == "__numpy__" and typed["config"]["value"] == 0.1
+    d = json.loads(json.dumps(jaxsched.serialize(sched, format="keras")))
+    assert d["config"]["initial_learning_rate"] == float(np.float32(0.1))
+    assert np.float32(KS.deserialize(d).initial_learning_rate) == np.float32(0.1)

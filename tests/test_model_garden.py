@@ -444,3 +444,50 @@ def test_model_garden_constant_without_warmup_is_the_float():
 def test_model_garden_optimization_config_errors(params, match):
     with pytest.raises(ValueError, match=match):
         jaxsched.from_model_garden_config(params)
+
+
+@pytest.mark.parametrize("params, exc, words", [
+    # Sections and arguments that are not dicts.
+    ({"learning_rate": "cosine"}, TypeError, ["`learning_rate` must be a dict",
+                                              "'cosine'"]),
+    ({"learning_rate": {"type": "constant"}, "warmup": "linear"}, TypeError,
+     ["`warmup` must be a dict", "'linear'"]),
+    ({"learning_rate": {"type": "constant"}, "warmup": ["linear", 10]}, TypeError,
+     ["`warmup` must be a dict", "['linear', 10]"]),
+    ({"learning_rate": {"type": 3}}, TypeError, ["'type' of `learning_rate`", "3"]),
+    ({"learning_rate": {"type": "constant"}, "warmup": {"type": ["linear"]}},
+     TypeError, ["'type' of `warmup`", "['linear']"]),
+    (_mg_params("cosine", [1, 2]), TypeError, ["`learning_rate.cosine` must be a dict",
+                                               "[1, 2]"]),
+    ({"learning_rate": {"type": "cosine", "cosine": {1: 2}}}, TypeError,
+     ["argument names of `learning_rate.cosine`", "[1]"]),
+    # A constant rate is a number, as Model Garden's float field.
+    (_mg_params("constant", {"learning_rate": "0.1"}), TypeError,
+     ["`learning_rate.constant.learning_rate` must be a number", "'0.1'"]),
+    (_mg_params("constant", {"learning_rate": None}), TypeError,
+     ["must be a number", "None"]),
+    (_mg_params("constant", {"learning_rate": True}), TypeError,
+     ["must be a number", "True"]),
+    (_mg_params("constant", {"learning_rate": [0.1]}), TypeError,
+     ["must be a number", "[0.1]"]),
+    (_mg_params("constant", {"learning_rate": float("nan")}), ValueError,
+     ["must be finite", "nan"]),
+    (_mg_params("constant", {"name": 7}), TypeError, ["`learning_rate.constant.name`",
+                                                      "7"]),
+    # The warmup's own arguments are checked by the warmup class.
+    (_mg_params("constant", {"learning_rate": 0.1}, "linear",
+                {"warmup_steps": "10"}), TypeError, ["`warmup_steps`", "'10'"]),
+])
+def test_model_garden_config_values_are_validated(params, exc, words):
+    with pytest.raises((TypeError, ValueError)) as info:
+        jaxsched.from_model_garden_config(params)
+    assert info.type is exc, info.value
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
+
+
+def test_model_garden_constant_is_a_float_and_no_warmup_is_none():
+    for warmup in (None, {"type": None}, {}):
+        params = {**_mg_params("constant", {"learning_rate": 2}), "warmup": warmup}
+        lr = jaxsched.from_model_garden_config(params)
+        assert type(lr) is float and lr == 2.0

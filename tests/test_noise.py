@@ -8,6 +8,7 @@ docstring formula (tests/reference.py).
 
 from __future__ import annotations
 
+import json
 import math
 
 import jax
@@ -131,3 +132,103 @@ def test_config_keeps_seed_and_explicit_keys():
     assert config["key"] == np.asarray(jax.random.key_data(jax.random.key(42))).tolist()
     again = jaxsched.NoisyLinearCosineDecay.from_config(config)
     np.testing.assert_array_equal(again(jnp.arange(30)), _sched(key=jax.random.key(42))(jnp.arange(30)))
+
+
+def _expected_noise_key(key, t):
+    """The documented fold of an integer step t (any size, any sign): its
+    int64 two's-complement low word, then its high word when that is not 0."""
+    t = max(min(t, 2**63 - 1), -(2**63)) % 2**64
+    k = jax.random.fold_in(key, np.uint32(t % 2**32))
+    return k if t >> 32 == 0 else jax.random.fold_in(k, np.uint32(t >> 32))
+
+
+# Integer step values on both sides of 0, of 2**31, 2**32 and 2**53.
+_VALUES = [-(2**40) - 3, -(2**32), -(2**31) - 1, -(2**31), -7, -1, 0, 5, 2**31 - 1,
+           2**31, 2**32 - 1, 2**32 + 3, 2**53]
+
+
+def _words(v):
+    """The int64 two's-complement (high, low) words of v, clipped to int64."""
+    t = max(min(v, 2**63 - 1), -(2**63)) % 2**64
+    return t >> 32, t % 2**32
+
+
+def _fits(v, dtype):
+    if np.dtype(dtype).kind in "iu":
+        return np.iinfo(dtype).min <= v <= np.iinfo(dtype).max
+    return float(dtype(v)) == v
+
+
+def test_noise_index_words_depend_on_the_integer_value_only():
+    """Every step type holding an integer value gives that value's words:
+    host steps (Python, NumPy) and JAX arrays (inside the program), with and
+    without x64; float steps draw at floor(step); beyond int64: its ends."""
+    from jaxsched._cosine import _host_noise_words, _noise_words
+
+    values = _VALUES + [2**63 - 1]
+    ints = [_host_noise_words(v) for v in values]
+    np.testing.assert_array_equal(np.array(ints, np.uint64), [_words(v) for v in values])
+    floats = [float(v) + 0.5 if abs(v) < 2**52 else float(v) for v in values]
+    got = [_host_noise_words(s) for s in floats]  # floor: -7.5 draws at -8
+    np.testing.assert_array_equal(np.array(got, np.uint64),
+                                  [_words(math.floor(s)) for s in floats])
+    # Fractional, huge and NaN float steps.
+    odd = np.array([-7.5, 0.25, -0.5, 1e30, -1e30, np.inf, -np.inf, np.nan], np.float32)
+    floors = [-8, 0, -1, 2**63 - 1, -(2**63), 2**63 - 1, -(2**63), 0]
+    cases = {"odd": (odd, np.array([_words(v) for v in floors], np.uint64))}
+    for dtype in (np.int32, np.uint32, np.float32, np.int64, np.uint64, np.float64):
+        fits = [v for v in values if _fits(v, dtype)]
+        cases[np.dtype(dtype).name] = (np.asarray(fits, dtype),
+                                       np.array([_words(v) for v in fits], np.uint64))
+    for name, (steps, want) in cases.items():
+        got = np.array(_host_noise_words(steps), np.uint64).T
+        np.testing.assert_array_equal(got, want, err_msg=f"host {name}")
+    # Inside the program: every dtype in one compiled call per x64 mode.
+    words = jax.jit(lambda steps: {k: _noise_words(v) for k, v in steps.items()})
+    for x64 in (False, True):
+        with jax.enable_x64(x64):
+            arrays = {k: jnp.asarray(steps) for k, (steps, _) in cases.items()
+                      if x64 or steps.dtype.itemsize == 4}
+            for name, got in words(arrays).items():
+                np.testing.assert_array_equal(np.array(got, np.uint64).T, cases[name][1],
+                                              err_msg=f"{name} x64={x64}")
+
+
+def test_negative_steps_draw_the_same_for_every_step_type():
+    """The issue's example: sched(-7) and sched(jnp.int32(-7)) under x64; the
+    draw is the documented fold of the key."""
+    key = jax.random.key(5)
+    sched = jaxsched.NoisyLinearCosineDecay(
+        jnp.float32(1.0), 10, variance_decay=0.0, num_periods=0.0, alpha=0.0,
+        beta=0.0, key=key)
+    # No period, no variance decay: at step t < 0 the value is
+    # linear(t) + eps_t, eps_t ~ N(0, 1), linear(t) = (10 - t) / 10.
+    eps = float(jax.random.normal(_expected_noise_key(key, -7), (), jnp.float32))
+    with jax.enable_x64(True):
+        for step in (-7, jnp.int32(-7)):
+            assert float(sched(step)) == pytest.approx(1.7 + eps, rel=1e-6), step
+
+
+@pytest.mark.parametrize("seed", [2**31, np.uint32(2**32 - 1), -1, 2**63 - 1,
+                                  -(2**63), np.uint64(2**64 - 1), np.int64(-5)],
+                         ids=repr)
+def test_any_seed_jax_random_key_accepts_works(seed):
+    sched = _sched(seed=seed)
+    want = jax.random.key_data(jax.random.key(seed))
+    np.testing.assert_array_equal(jax.random.key_data(sched.key), want)
+    if seed == 2**31:  # once: the seed leaf (int64) is a jit argument of the call
+        assert np.all(np.isfinite(sched(jnp.arange(3))))
+    # The config keeps the seed, and reads back to the same key.
+    config = json.loads(json.dumps(jaxsched.serialize(sched)))
+    again = jaxsched.deserialize(config)
+    np.testing.assert_array_equal(jax.random.key_data(again.key), want)
+    if isinstance(seed, int):
+        assert config["config"]["seed"] == seed
+
+
+def test_float_seed_is_a_type_error():
+    for seed in (1.0, 2.5, np.float32(3), jnp.asarray(1.0), float("nan")):
+        with pytest.raises(TypeError, match="`seed` must be an integer"):
+            _sched(seed=seed)
+    with pytest.raises(TypeError, match="`seed` must be an integer"):
+        jax.jit(lambda s: _sched(seed=s).key)(1.0)  # traced

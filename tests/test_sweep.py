@@ -314,6 +314,17 @@ def _pair(**kwargs):
             [_noisy(key=jax.random.key(0)), _noisy(key=jax.random.key(0, impl="rbg"))],
             ["`NoisyLinearCosineDecay.key`", "key<fry>", "key<rbg>"],
         ),
+        (
+            [jaxsched.ExponentialDecay(jnp.float16(0.1), 10, 0.5),
+             jaxsched.ExponentialDecay(jnp.float32(0.1), 10, 0.5)],
+            ["`ExponentialDecay.initial_learning_rate`", "float dtype",
+             "'float16' in schedules[0]", "'float32' in schedules[1]"],
+        ),
+        (
+            [jaxsched.PiecewiseConstantDecay([5], [1.0, 0.5]),
+             jaxsched.PiecewiseConstantDecay([5], np.array([1.0, 0.5], np.float16))],
+            ["`PiecewiseConstantDecay.values`", "float dtype", "'float16' in schedules[1]"],
+        ),
         ([], ["empty"]),
     ],
     ids=[
@@ -325,6 +336,8 @@ def _pair(**kwargs):
         "boundaries",
         "seed",
         "key_impl",
+        "float16-float32",
+        "float-float16",
         "empty",
     ],
 )
@@ -334,6 +347,23 @@ def test_stack_explains_what_differs(schedules, words):
             fn(schedules)
         for word in words:
             assert word in str(info.value)
+
+
+def test_a_sweep_of_one_or_of_equal_schedules_keeps_its_sweep_axis():
+    """The README's sweep code, for a sweep of one (and the axes of n equal
+    schedules): every leaf is stacked, so vmap has an axis to map."""
+    kw = dict(initial_learning_rate=0.1, first_decay_steps=100, t_mul=2.0, m_mul=0.5)
+    for n in (3, 1):
+        schedules = [jaxsched.CosineDecayRestarts(**kw) for _ in range(n)]
+        batched = jaxsched.stack(schedules)
+        axes = jaxsched.sweep_axes(schedules)
+        assert batched.t_mul.shape == (n,) and batched.first_decay_steps.shape == (n,)
+        assert axes.t_mul == 0 and axes.first_decay_steps == 0
+        members = jaxsched.unstack(batched, axes)
+        assert [m.get_config() for m in members] == [s.get_config() for s in schedules]
+    lrs = jax.jit(jax.vmap(lambda s: s(250), in_axes=(axes,)))(batched)  # n == 1
+    want = keras_ref.cosine_decay_restarts(250, 0.1, 100, 2.0, 0.5, 0.0)
+    np.testing.assert_allclose(lrs, [want], rtol=1e-5)
 
 
 def test_stack_rejects_what_is_not_a_list_of_schedules():
