@@ -1660,14 +1660,22 @@ def _eager(sched, step):
 
 
 @functools.lru_cache(maxsize=64)
-def _closure(sched):
-    # One jitted closure per schedule object (schedules hash by identity):
-    # calls with steps of one dtype and shape compile once.
+def _closure(sched, x64):
+    # One jitted closure per schedule object (schedules hash by identity) and
+    # x64 mode: calls with steps of one dtype and shape compile once. The
+    # cache is cleared after each test (conftest.py): a closure kept alive
+    # across x64 modes meets a JAX lowering cache that mixes int32 and int64
+    # constants.
     return jax.jit(lambda t: sched(t))
 
 
 def _jit_closure(sched, step):
-    return _closure(sched)(step)
+    x64 = jax.dtypes.canonicalize_dtype(np.int64) == np.int64  # enable_x64 contexts too
+    return _closure(sched, x64)(step)
+
+
+def clear_closures():
+    _closure.cache_clear()
 
 
 CALLS = {"eager": _eager, "jit_closure": _jit_closure}

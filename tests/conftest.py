@@ -13,12 +13,19 @@
 import jax
 import pytest
 
-from cases import CALLS
+from cases import CALLS, clear_closures
 
 
 @pytest.fixture(params=list(CALLS), ids=list(CALLS))
 def call(request):
     return CALLS[request.param]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_closures():
+    """The call fixture's jitted closures live for one test (see cases.py)."""
+    yield
+    clear_closures()
 
 
 @pytest.fixture(params=[False, True], ids=["x32", "x64"])

@@ -121,14 +121,14 @@ def test_static_options_are_part_of_the_tree_structure():
 
 
 @pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("shape", [(), (5,), (2, 3), (0,)])
-def test_result_has_the_shape_of_the_step(name, shape):
+def test_result_has_the_shape_of_the_step(name):
     sched = build(name)
-    steps = jnp.arange(int(np.prod(shape)), dtype=jnp.int32).reshape(shape) * 7
-    out = sched(steps)
-    assert out.shape == shape
-    flat = [float(sched(int(s))) for s in np.asarray(steps).reshape(-1)]
-    np.testing.assert_allclose(np.asarray(out).reshape(-1), flat, rtol=1e-6)
+    for shape in [(), (5,), (2, 3), (0,)]:
+        steps = jnp.arange(int(np.prod(shape)), dtype=jnp.int32).reshape(shape) * 7
+        out = sched(steps)
+        assert out.shape == shape
+        flat = [float(sched(int(s))) for s in np.asarray(steps).reshape(-1)]
+        np.testing.assert_allclose(np.asarray(out).reshape(-1), flat, rtol=1e-6)
 
 
 @pytest.mark.parametrize("name", NAMES)
