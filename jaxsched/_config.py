@@ -540,6 +540,7 @@ def to_json(value: Any, where: str = "value") -> Any:
 
 
 _KERAS_VALUE_CLASSES = ("__numpy__", "__tensor__")
+_PLAIN_JSON = (int, float, str, bool, type(None))
 
 
 def from_json(value: Any, arg: str = "value") -> Any:
@@ -564,6 +565,8 @@ def from_json(value: Any, arg: str = "value") -> Any:
             )
         return deserialize(value)
     if isinstance(value, list):  # lists of nested schedules (joins, minimum)
+        if all(type(v) in _PLAIN_JSON for v in value):  # numbers: as they are
+            return value
         return [from_json(v, arg) for v in value]
     return value
 
