@@ -2,8 +2,9 @@
 
 Everything a schedule's formula needs beyond plain ``jnp``: converting steps
 without overflow, the result and compute dtypes, saturation, exact floor and
-ceil division, powers and divisions with finite gradients, the half cosine,
-the phase wrap, the exact step shift of offsets and joins, and segment
+ceil division, powers and divisions with finite gradients, powers that
+saturate at the largest float, Dekker's exact product, the half cosine, the
+phase wrap, the exact step shift of offsets and joins, and segment
 lookup. Nothing here knows about schedules; every function works on
 scalars, arrays and tracers alike.
 """
@@ -230,10 +231,10 @@ def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
     ``|lr| * max`` on. Per step: a product, a compare and two selects
     besides the power.
     """
-    big = jnp.finfo(p.dtype).max
-    room = jnp.log(big) - jnp.log(jnp.maximum(jnp.abs(lr), 1)) - 2.0**-10
+    big = np.finfo(p.dtype).max
+    room = float(np.log(big)) - 2.0**-10 - jnp.log(jnp.maximum(jnp.abs(lr), 1))
     over = p * jnp.log(base) > room
-    held = jnp.where(lr == 0, jnp.zeros_like(lr), jnp.copysign(big, lr))
+    held = jnp.sign(lr) * big  # (0 for lr = 0)
     return jnp.where(over, held, lr * power(base, jnp.where(over, 0, p)))
 
 
