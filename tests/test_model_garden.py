@@ -446,26 +446,38 @@ def test_model_garden_optimization_config_errors(params, match):
         jaxsched.from_model_garden_config(params)
 
 
+def _program_size(jaxpr):
+    """Equations of a jaxpr, nested (inlined) calls counted at each use."""
+    import jax.extend
+
+    n = 0
+    for eqn in jaxpr.eqns:
+        n += 1
+        for sub in jax.extend.core.jaxprs_in_params(eqn.params):
+            n += _program_size(sub)
+    return n
+
+
 def test_nested_warmups_evaluate_their_inner_schedule_once():
     # Each warmup evaluates the schedule it wraps once per call (at
-    # max(step, warmup_steps)), so ten nested warmups trace the innermost
-    # formula once, not 2**10 times (before: depth 12 took 28 s to compile).
-    traced = []
+    # max(step, warmup_steps)), so the program grows linearly with the depth
+    # of nested warmups. Evaluating it twice (at the step and at
+    # warmup_steps) doubled it at each level: 2**10 copies at depth 10
+    # (before: depth 12 took 28 s to compile).
+    def nested(depth):
+        sched = jaxsched.ExponentialDecay(0.1, 100, 0.5)
+        for level in range(depth):
+            if level % 2:
+                sched = jaxsched.LinearWarmup(sched, 10 + level, 0.0)
+            else:
+                sched = jaxsched.PolynomialWarmUp(sched, 10 + level)
+        return sched
 
-    class Counted(jaxsched.LearningRateSchedule):
-        rate: float
-
-        def _rate(self, step, dtype):
-            traced.append(1)
-            return self.rate + 0 * step
-
-    sched = Counted(0.1)
-    for depth in range(10):
-        if depth % 2:
-            sched = jaxsched.LinearWarmup(sched, 10 + depth, 0.0)
-        else:
-            sched = jaxsched.PolynomialWarmUp(sched, 10 + depth)
-    values = jax.jit(lambda s, t: s(t))(sched, jnp.array([0, 5, 10, 19, 100]))
-    assert len(traced) == 1
+    steps = jnp.array([0, 5, 10, 19, 100])
+    sizes = {d: _program_size(jax.make_jaxpr(lambda t, d=d: nested(d)(t))(steps).jaxpr)
+             for d in (5, 10)}
+    assert sizes[10] < 2.5 * sizes[5], sizes  # linear; doubling gives 32x
+    values = jax.jit(lambda s, t: s(t))(nested(10), steps)
     assert np.all(np.isfinite(np.asarray(values)))
-    assert float(values[-1]) == pytest.approx(0.1)
+    # Step 100 is past every warmup: the innermost schedule, 0.1 * 0.5 ** 1.
+    assert float(values[-1]) == pytest.approx(0.05, rel=1e-6)
