@@ -195,7 +195,8 @@ def test_exponential_saturation_is_the_largest_float_also_for_other_dtypes():
         assert got.dtype == dtype
         assert float(got[0]) == float(jnp.finfo(dtype).max)
     # A negative rate saturates at the lowest float, a zero rate stays 0.
-    assert float(jaxsched.ExponentialDecay(-0.5, 10, 2.0)(2**31 - 1)) == -float(F32.max)
+    negative = jaxsched.ExponentialDecay(jnp.float32(-0.5), 10, 2.0)
+    assert float(negative(2**31 - 1)) == -float(F32.max)
     assert float(jaxsched.ExponentialDecay(0.0, 10, 0.5)(-np.inf)) == 0.0
 
 
@@ -230,7 +231,7 @@ def test_restarts_are_finite_up_to_the_float32_max_and_at_inf(t_mul):
 
 
 def test_inverse_time_with_decay_rate_0_is_constant_up_to_inf():
-    sched = jaxsched.InverseTimeDecay(0.1, 10, 0.0)
+    sched = jaxsched.InverseTimeDecay(jnp.float32(0.1), 10, 0.0)
     steps = jnp.asarray(np.array([0, 1e30, F32.max, np.inf], np.float32))
     np.testing.assert_array_equal(np.asarray(sched(steps)), np.float32(0.1))
 
@@ -247,7 +248,8 @@ def test_linear_cosine_is_accurate_near_its_troughs():
     k, n, lr, beta = (float(np.float32(x)) for x in (100, 3.3, 0.1, 0.001))
     steps = np.arange(0, 101)
     want = lr * ((k - steps) / k * np.cos(np.pi * n * steps / k) ** 2 + beta)
-    sched = jaxsched.LinearCosineDecay(0.1, 100, num_periods=3.3)
+    sched = jaxsched.LinearCosineDecay(jnp.float32(0.1), 100,
+                                       num_periods=jnp.float32(3.3))
     got = np.asarray(sched(jnp.asarray(steps)), np.float64)
     assert abs(got[75] / want[75] - 1) < 2e-7
     np.testing.assert_allclose(got, want, rtol=6e-7)
