@@ -280,3 +280,11 @@ def test_cosine_decay_steps_0_after_a_warmup_is_a_warmup_only():
     for kw in ({}, {"warmup_target": 1.0}, {"warmup_steps": 10}):
         with pytest.raises(ValueError, match="decay_steps"):
             jaxsched.CosineDecay(0.1, 0, **kw)
+
+
+def test_model_garden_power_growth_holds_the_largest_float():
+    # lr * max(step, 1) ** power: 0.1 * (1e30) ** 3 overflows; the rate holds
+    # float32's max (before: the factor was capped, 0.1 * max = 3.4e37).
+    sched = jaxsched.DirectPowerDecay(jnp.float32(0.1), power=3.0)
+    assert float(sched(1e30)) == float(F32.max)
+    assert float(sched(10)) == pytest.approx(100.0, rel=1e-6)  # 0.1 * 10**3
