@@ -154,6 +154,10 @@ class JoinSchedules(LearningRateSchedule):
         out = jnp.asarray(self.schedules[0](step))
         for i, schedule in enumerate(self.schedules[1:]):
             shifted = nx.shift(step, self.boundaries[..., i])
-            out = jnp.where(shifted >= 0, jnp.asarray(schedule(shifted)), out)
+            # Evaluated at max(shifted, 0): the same value where it is used,
+            # and before its boundary (the branch not taken) the schedule is
+            # not extrapolated into overflow and NaN gradients.
+            value = jnp.asarray(schedule(jnp.maximum(shifted, 0)))
+            out = jnp.where(shifted >= 0, value, out)
         return out
 

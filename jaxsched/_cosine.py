@@ -43,7 +43,10 @@ class CosineDecay(LearningRateSchedule):
 
     Args:
         initial_learning_rate: Value at step 0. Sets the result dtype.
-        decay_steps: Length of the decay. Must be > 0.
+        decay_steps: Length of the decay. Must be > 0; 0 is accepted after a
+            warmup (``warmup_target`` and ``warmup_steps > 0``, as tf.keras
+            configs write warmup-only schedules): the rate then warms up and
+            holds ``alpha * warmup_target`` from ``warmup_steps`` on.
         alpha: Final value as a fraction of the decay's start value.
         name: Optional name, kept in the config.
         warmup_target: Value reached at the end of warmup; None for no warmup.
@@ -68,8 +71,17 @@ class CosineDecay(LearningRateSchedule):
 
     def __post_init__(self):
         super().__post_init__()
-        check(self, "decay_steps", lambda v: v > 0, "must be > 0")
         check(self, "warmup_steps", lambda v: v >= 0, "must be >= 0")
+        w = self.warmup_steps
+        if self.warmup_target is not None and nx.is_concrete(w) and np.all(
+                np.asarray(w) > 0):
+            # tf.keras' warmup-only schedules: decay_steps=0 after a warmup.
+            check(self, "decay_steps", lambda v: v >= 0,
+                  "must be >= 0 (0: a warmup only, then alpha * warmup_target)")
+        else:
+            check(self, "decay_steps", lambda v: v > 0,
+                  "must be > 0 (0 only after a warmup: warmup_target and "
+                  "warmup_steps > 0)")
 
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         lr, k, alpha = nx.cast(dtype, self.initial_learning_rate, self.decay_steps,
@@ -78,10 +90,14 @@ class CosineDecay(LearningRateSchedule):
             s = jnp.minimum(s, k)
             return lr * (alpha + (1 - alpha) * nx.half_cosine((k - nx.wrap(s, k)) / k))
         target, w = nx.cast(dtype, self.warmup_target, self.warmup_steps)
-        s = jnp.minimum(s, k + w)
+        # (Finite at -inf: a flat warmup line stays flat, not -inf * 0.)
+        s = jnp.clip(s, -jnp.finfo(dtype).max, k + w)
         warm = lr + (target - lr) * (s / nx.safe_divisor(w))
         # (The decay branch meets a negative step only without warmup.)
-        decayed = alpha + (1 - alpha) * nx.half_cosine((k + w - nx.wrap(s, k)) / k)
+        # decay_steps=0 (a warmup only): s == w after the warmup, remaining
+        # 0 / 1 = 0, alpha * target.
+        kd = nx.safe_divisor(k)
+        decayed = alpha + (1 - alpha) * nx.half_cosine((k + w - nx.wrap(s, kd)) / kd)
         warming = (s < w) & (w > 0)  # no warmup line to extrapolate when w == 0
         return jnp.where(warming, warm, target * decayed)
 
@@ -145,6 +161,13 @@ class CosineDecayRestarts(LearningRateSchedule):
     ``first_decay_steps / (1 - t_mul)``; from there on the rate holds
     ``alpha * initial_learning_rate`` (Keras returns NaN). Both branches are
     NaN-free also when ``t_mul`` is traced (``vmap`` over it, ``grad``).
+    With ``t_mul == 1`` the position in the period is the exact remainder
+    ``fmod(step, first_decay_steps)``, so a fractional ``first_decay_steps``
+    keeps its phase at any step. At ``+inf`` the rate is that of the largest
+    finite step; with ``t_mul > 1``, from step ``max / (4 * t_mul ** 2)``
+    on (float32, ``t_mul=2``: 2e37), where the periods leave the float
+    range, that of this step. Where the restart's peak ``m_mul ** i`` would
+    overflow (``m_mul > 1``) the rate holds the largest finite value.
 
     Args:
         initial_learning_rate: Value at step 0. Sets the result dtype.
@@ -181,21 +204,35 @@ class CosineDecayRestarts(LearningRateSchedule):
             dtype, self.initial_learning_rate, self.first_decay_steps,
             self.t_mul, self.m_mul, self.alpha,
         )
-        i, start, period, past_end = _restart(s, k, t)
-        remaining = jnp.clip((start + period - s) / period, 0, 1)
-        scale = nx.saturate(nx.safe_pow(m, i), dtype)  # m_mul > 1: m ** i overflows
-        decayed = alpha + (1 - alpha) * scale * nx.half_cosine(remaining)
-        return lr * jnp.where(past_end, alpha, decayed)
+        # +inf: the largest finite step (every period and index stays finite).
+        s = jnp.minimum(s, jnp.finfo(dtype).max)
+        i, to_end, period, past_end = _restart(s, k, t)
+        remaining = jnp.clip(to_end / period, 0, 1)
+        # m_mul > 1: where the restart's peak lr * (1 - alpha) * m ** i
+        # would overflow, the rate holds the largest finite value (with
+        # zero gradients) over the whole period.
+        peak = nx.scaled_power(lr * (1 - alpha), m, i, nx.safe_pow)
+        low = lr * alpha
+        decayed = low + peak * nx.half_cosine(remaining)
+        held = jnp.abs(peak) == jnp.finfo(dtype).max
+        return jnp.where(past_end, low, jnp.where(held, peak, decayed))
 
 
 def _restart(s, k, t):
-    """(restart index, period start, period length, past the t_mul<1 horizon)."""
+    """(restart index, steps to the end of the period, period length, past the
+    t_mul<1 horizon), for a finite or -inf step `s`."""
     # t_mul == 1: periods of k steps.
     i_uniform = nx.floor_div(s, k)
     # t_mul != 1: geometric periods. `t_g` keeps the branch not taken finite.
     geometric = t != 1
     t_g = jnp.where(geometric, t, 2 * jnp.ones_like(t))
-    x = (s / k) * (t_g - 1)  # S_i <= s  <=>  t_g ** i <= 1 + x  (t_g > 1)
+    # Past max / (4 t**2) (times k when k < 1) a period's length and end are
+    # beyond the float range (float32, t_mul=2: from 2e37 steps on): there
+    # the geometric branch holds the value of that step. (inf for t < 1: no
+    # bound.)
+    big = jnp.finfo(s.dtype).max
+    s_g = jnp.minimum(s, big / (4 * t_g * t_g) * jnp.minimum(k, 1))
+    x = (s_g / k) * (t_g - 1)  # S_i <= s <=> t_g ** i <= 1 + x  (t_g > 1)
     beyond = x <= -1  # log1p undefined: past k / (1 - t) for t < 1, or s < 0
     past_end = beyond & (s > 0)
     x = jnp.where(beyond, jnp.zeros_like(x), x)
@@ -206,31 +243,34 @@ def _restart(s, k, t):
     # boundary. One pass gives G_i and t**i; G and t**i of i + 1 and i - 1 are
     # a sum and a product or quotient of them, exact whenever representable.
     total, power = _geometric_sum(t_g, i)
-    up = k * (total + power) <= s
-    down = (k * total > s) & (i > 0) & ~up
+    up = k * (total + power) <= s_g
+    down = (k * total > s_g) & (i > 0) & ~up
     i_geometric = jnp.where(up, i + 1, jnp.where(down, i - 1, i))
     previous = power / t_g
     total = jnp.where(up, total + power, jnp.where(down, total - previous, total))
     power = jnp.where(up, power * t_g, jnp.where(down, previous, power))
-    start_geometric = k * total
     i = jnp.where(geometric, i_geometric, i_uniform)
-    # Uniform branch: k * i and k, written as the first-order expansions of
-    # the geometric S_i and k * t ** i around t == 1. `d` is 0 there, so the
-    # values are unchanged, but the derivative with respect to t_mul is the
-    # limit of the geometric one (the schedule is smooth in t_mul at 1).
-    # Capping i where the dtype no longer resolves a period keeps it finite.
+    to_end_geometric = k * total + k * power - s_g
+    # Uniform branch: the period's end S_(i+1) - s and its length k, written
+    # as the first-order expansions of the geometric ones around t == 1.
+    # `d` is 0 there, so the values are unchanged, but the derivative with
+    # respect to t_mul is the limit of the geometric one (the schedule is
+    # smooth in t_mul at 1). The position in the period is the exact
+    # remainder fmod(s, k), not s - k * i, whose rounding at large steps
+    # (k * i past 2**24 in float32) would move the phase of a fractional k.
+    # i is capped where the dtype no longer resolves a period (finite).
     d = t - 1
-    i_d = jnp.minimum(i_uniform, 1 / jnp.finfo(s.dtype).eps)
-    start_uniform = k * (i_uniform + d * i_d * (i_d - 1) / 2)
-    start_i = jnp.where(geometric, start_geometric, start_uniform)
+    i_d = jnp.clip(i_uniform, 0, 1 / jnp.finfo(s.dtype).eps)
+    to_end_uniform = (k - jnp.fmod(s, k)) + k * (d * (i_d * (i_d + 1) / 2))
+    to_end = jnp.where(geometric, to_end_geometric, to_end_uniform)
     period_uniform = k * (1 + d * i_d)
     period = jnp.where(geometric, k * power, period_uniform)
     past_end = geometric & past_end
     # Negative steps: period 0 extends backwards (the formula extrapolated).
     i = jnp.maximum(i, 0)
-    start_i = jnp.where(s < 0, jnp.zeros_like(start_i), start_i)
+    to_end = jnp.where(s < 0, k - s, to_end)
     period = jnp.where(s < 0, k, period)
-    return i, start_i, period, past_end
+    return i, to_end, period, past_end
 
 
 class LinearCosineDecay(LearningRateSchedule):
@@ -246,6 +286,14 @@ class LinearCosineDecay(LearningRateSchedule):
 
     See Bello et al., "Neural Optimizer Search with Reinforcement Learning"
     (ICML 2017).
+
+    The cosine's phase ``num_periods * step / decay_steps`` is computed to
+    twice the float precision (exact products), so that its rounding is not
+    amplified near the cosine's troughs: within a few float32 roundings of
+    the exact value of the float32 hyperparameters at every step. Before
+    step 0 the formula is extrapolated down to ``-2**24 * decay_steps``
+    (where float32 steps no longer resolve a period); before that, and at
+    ``-inf``, the rate is that of this step.
 
     Args:
         initial_learning_rate: Value at step 0 is ``initial_learning_rate *
@@ -281,14 +329,39 @@ class LinearCosineDecay(LearningRateSchedule):
             dtype, self.initial_learning_rate, self.decay_steps,
             self.num_periods, self.alpha, self.beta,
         )
-        linear, cosine = _linear_cosine(jnp.minimum(s, k), k, n)
+        linear, cosine = _linear_cosine(_clamp(s, k), k, n)
         return lr * ((alpha + linear) * cosine + beta)
 
 
+def _clamp(s, k):
+    """min(s, decay_steps), and at least -2**24 * decay_steps: before that
+    the float32 steps no longer resolve a cosine period, and the value of
+    that step is held (finite, with finite gradients, down to -inf)."""
+    return jnp.clip(s, -(2.0**24) * k, k)
+
+
 def _linear_cosine(s, k, n):
-    """(decay_steps - s) / decay_steps and 0.5 * (1 + cos(2 pi n s / k))."""
+    """(decay_steps - s) / decay_steps and 0.5 * (1 + cos(2 pi n s / k)).
+
+    The cosine is ``cos(pi u) ** 2`` with ``u = n * s / k``, evaluated as
+    ``sin(pi * d) ** 2`` where ``d`` is the distance from ``u`` to the nearest
+    trough (a half-integer). ``u`` is computed as a sum of two floats, from
+    ``n / k`` as a sum of two floats and Dekker's exact products, so that the
+    rounding of ``n * s / k`` (which near a trough is amplified by the
+    cosine's slope over its small value: 5e-6 of the value at step 75 of
+    ``LinearCosineDecay(0.1, 100, num_periods=3.3)`` with the plain formula)
+    is not in ``d``: near the troughs the result is within a few float32
+    roundings of the exact value of the float32 hyperparameters.
+    """
     linear = (k - s) / k
-    cosine = jnp.square(jnp.cos(np.pi * n * (s / k)))  # == 0.5 * (1 + cos(2x))
+    ratio = n / k  # n / k == ratio + ratio_low (to twice the float precision)
+    p, e = nx.two_product(ratio, k)
+    ratio_low = ((n - p) - e) / k
+    u, u_low = nx.two_product(s, ratio)
+    u_low = u_low + s * ratio_low
+    r = u - jnp.round(u)  # in [-1/2, 1/2], exact
+    d = (0.5 - jnp.abs(r)) - jnp.sign(r) * u_low
+    cosine = jnp.square(jnp.sin(np.pi * d))  # == 0.5 * (1 + cos(2 pi u))
     return linear, cosine
 
 
@@ -533,10 +606,13 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
             self.initial_variance, self.variance_decay, self.num_periods,
             self.alpha, self.beta,
         )
-        s = jnp.minimum(s, k)
+        s = _clamp(s, k)
         linear, cosine = _linear_cosine(s, k, n)
-        # Before step 0 the variance holds its step-0 value (1 + step > 0).
-        var = var0 / (1 + jnp.maximum(s, 0)) ** vdecay
+        # Before step 0 the variance holds its step-0 value (1 + step > 0);
+        # a variance growing past the float range (variance_decay < 0) holds
+        # the largest float, so that the noise times a zero cosine is 0.
+        var = jnp.minimum(var0 / (1 + jnp.maximum(s, 0)) ** vdecay,
+                          jnp.finfo(dtype).max)
         std = jnp.where(var > 0, jnp.sqrt(nx.safe_divisor(var)), 0)  # finite grad at 0
         key = self.key if key is None else key
         if not nx.is_key(key):

@@ -27,6 +27,10 @@ class ExponentialDecay(LearningRateSchedule):
     With ``staircase=True`` the exponent is ``floor(step / decay_steps)``: the
     rate drops at ``step == n * decay_steps`` exactly (also under ``jit``).
 
+    Growth (``decay_rate > 1``, or steps before 0) saturates: where the rate
+    would pass the dtype's largest finite value it holds that value (with
+    zero gradients), whatever ``initial_learning_rate`` is.
+
     Args:
         initial_learning_rate: Value at step 0. Sets the result dtype.
         decay_steps: Steps over which the rate is multiplied by ``decay_rate``.
@@ -59,7 +63,7 @@ class ExponentialDecay(LearningRateSchedule):
     def _rate(self, step: jax.Array, dtype) -> jax.Array:
         lr, rate = nx.cast(dtype, self.initial_learning_rate, self.decay_rate)
         p = _progress(step, self.decay_steps, self.staircase, dtype)
-        return lr * nx.saturate(rate**p, dtype)  # finite: lr = 0 gives 0, not NaN
+        return nx.scaled_power(lr, rate, p)
 
 
 class InverseTimeDecay(LearningRateSchedule):
@@ -105,5 +109,8 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def _rate(self, step: jax.Array, dtype) -> jax.Array:
         lr, rate = nx.cast(dtype, self.initial_learning_rate, self.decay_rate)
-        p = jnp.maximum(_progress(step, self.decay_steps, self.staircase, dtype), 0)
-        return lr / (1 + rate * p)  # (the maximum: no pole before step 0)
+        # Clipped below: no pole before step 0; above: finite, so that
+        # decay_rate = 0 at an infinite step is 0 * max, not 0 * inf = NaN.
+        p = jnp.clip(_progress(step, self.decay_steps, self.staircase, dtype), 0,
+                     jnp.finfo(dtype).max)
+        return lr / (1 + rate * p)

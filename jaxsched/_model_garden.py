@@ -2,8 +2,9 @@
 
 ``DirectPowerDecay``, ``PowerAndLinearDecay``, ``PowerDecayWithOffset`` and
 ``StepCosineDecayWithOffset``, with Model Garden's argument names, defaults
-and formulas, NaN-free: powers are capped at the dtype's largest finite value
-(with finite gradients there), and the stepwise cosine holds its last value
+and formulas, NaN-free: a growing power holds the dtype's largest finite
+value where the rate would overflow (with zero gradients there), and the
+stepwise cosine holds its last value
 from the last boundary on, where Model Garden divides by zero.
 """
 
@@ -19,8 +20,9 @@ from ._core import LearningRateSchedule, static_field
 
 
 def _power_rate(lr: jax.Array, s: jax.Array, power: jax.Array) -> jax.Array:
-    """Model Garden's ``lr * max(s, 1) ** power``, finite."""
-    return nx.saturate(lr * nx.capped_power(jnp.maximum(s, 1), power), lr.dtype)
+    """Model Garden's ``lr * max(s, 1) ** power``, holding the largest finite
+    value (with zero gradients) where it would overflow."""
+    return nx.scaled_power(lr, jnp.maximum(s, 1), power)
 
 
 class DirectPowerDecay(LearningRateSchedule):
@@ -32,8 +34,9 @@ class DirectPowerDecay(LearningRateSchedule):
 
     Steps below 1 count as 1 (Model Garden's guard against ``0 ** power``).
     With a negative ``power`` (Model Garden's configs default to -0.5, an
-    inverse square root) the rate decays; a positive one grows it, capped at
-    the dtype's largest finite value instead of overflowing to inf.
+    inverse square root) the rate decays; a positive one grows it, up to the
+    dtype's largest finite value, which it then holds instead of
+    overflowing to inf.
 
     Args:
         initial_learning_rate: Value at steps 0 and 1. Sets the result dtype.

@@ -2,8 +2,9 @@
 
 Everything a schedule's formula needs beyond plain ``jnp``: converting steps
 without overflow, the result and compute dtypes, saturation, exact floor and
-ceil division, powers and divisions with finite gradients, the half cosine,
-the phase wrap, the exact step shift of offsets and joins, and segment
+ceil division, powers and divisions with finite gradients, powers that
+saturate at the largest float, Dekker's exact product, the half cosine, the
+phase wrap, the exact step shift of offsets and joins, and segment
 lookup. Nothing here knows about schedules; every function works on
 scalars, arrays and tracers alike.
 """
@@ -217,6 +218,47 @@ def saturate(x: jax.Array, dtype: np.dtype) -> jax.Array:
     return jnp.clip(x, -big, big)
 
 
+def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
+                 power: Any = jnp.power) -> jax.Array:
+    """``lr * power(base, p)`` for base > 0 (base >= 0 with :func:`safe_pow` as
+    `power`), holding the dtype's largest finite
+    value (with the sign of `lr`) where it would overflow, with finite
+    gradients everywhere.
+
+    Saturation is decided in logarithms, where the value or the power alone
+    would overflow: ``p * log(base) > log(max / max(|lr|, 1))`` (with a
+    margin of 2**-10, 0.1%, for the rounding of that product). Where it
+    holds, the power is not evaluated at all (its exponent is replaced by 0:
+    the double ``where`` that keeps NaN out of the cotangents of the branch
+    not taken), and the value is the largest finite one (0 for ``lr = 0``).
+    So for ``|lr| < 1`` the value holds the largest float from where it is
+    ``|lr| * max`` on. Per step: a product, a compare and two selects
+    besides the power.
+    """
+    big = np.finfo(p.dtype).max
+    room = float(np.log(big)) - 2.0**-10 - jnp.log(jnp.maximum(jnp.abs(lr), 1))
+    over = p * jnp.log(base) > room
+    held = jnp.sign(lr) * big  # (0 for lr = 0)
+    return jnp.where(over, held, lr * power(base, jnp.where(over, 0, p)))
+
+
+def two_product(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(a * b rounded, its rounding error), so that a * b == p + e exactly
+    (Dekker's product: each factor split into halves whose products are
+    exact). Finite for |a|, |b| up to the dtype's max / 2**13 (float32)."""
+    factor = 2.0 ** ((jnp.finfo(a.dtype).nmant + 2) // 2) + 1
+
+    def split(x):
+        c = factor * x
+        high = c - (c - x)
+        return high, x - high
+
+    p = a * b
+    ah, al = split(a)
+    bh, bl = split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
 def floor_div(s: jax.Array, k: jax.Array) -> jax.Array:
     """floor(s / k), exact at multiples of k.
 
@@ -281,9 +323,11 @@ def wrap(s: jax.Array, k: jax.Array) -> jax.Array:
     even with period 2 * k, so ``-s`` reduced modulo ``2 * k`` (fmod is
     exact), then reflected into [0, k] (exact too), gives the same value with
     the phase at float precision, where ``(k - s) / k`` for s = -10**6,
-    k = 7 has lost every digit of it. Steps >= 0 pass unchanged.
+    k = 7 has lost every digit of it. Steps >= 0 pass unchanged; -inf gives
+    the phase of the largest finite negative step.
     """
-    m = jnp.fmod(-s, 2 * k)
+    # (-s at most the largest finite value: fmod(inf, .) is NaN.)
+    m = jnp.fmod(jnp.minimum(-s, jnp.finfo(s.dtype).max), 2 * k)
     m = jnp.where(m > k, 2 * k - m, m)
     return jnp.where(s < 0, m, s)
 

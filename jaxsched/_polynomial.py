@@ -76,6 +76,6 @@ class PolynomialDecay(LearningRateSchedule):
         else:
             s = jnp.minimum(s, k)
             remaining = (k - s) / k
-        # remaining > 1 before step 0: the extrapolation can overflow.
-        decayed = nx.saturate(nx.safe_pow(remaining, power), dtype)
-        return (lr - end) * decayed + end
+        # remaining > 1 before step 0: the extrapolation holds the largest
+        # finite value where it would overflow (finite gradients there).
+        return nx.scaled_power(lr - end, remaining, power, nx.safe_pow) + end

@@ -21,8 +21,9 @@ from ._core import LearningRateSchedule, check_schedule, schedule_field, static_
 class _Warmup(LearningRateSchedule):
     """Validation and the call shared by the two warmup wrappers.
 
-    ``after_warmup_lr_sched`` is a schedule (evaluated at the raw step and at
-    ``warmup_steps``) or a constant rate; its dtype is the result dtype.
+    ``after_warmup_lr_sched`` is a schedule (evaluated once per call: at
+    ``warmup_steps`` for the steps in the warmup, at the raw step after it)
+    or a constant rate; its dtype is the result dtype.
     """
 
     _raw_step = True
@@ -38,17 +39,47 @@ class _Warmup(LearningRateSchedule):
     def _rate(self, step: jax.Array, _) -> jax.Array:
         after = self.after_warmup_lr_sched
         if isinstance(after, LearningRateSchedule):
-            value = jnp.asarray(after(step))
-            target = jnp.asarray(after(self.warmup_steps))
+            # One evaluation of the inner schedule (nested warmups cost
+            # linearly, not 2 ** depth): in the warmup only its value at
+            # ``warmup_steps`` is used, after it only its value at the step,
+            # so it is evaluated at ``where(step < warmup_steps, warmup_steps,
+            # step)``. Integer steps and integer ``warmup_steps`` stay
+            # integers (exact at any size); otherwise both are floats.
+            point = _warmup_point(step, self.warmup_steps)
+            warming = point > step  # exactly the steps before the warmup's end
+            value = jnp.asarray(after(point))
+            target = value
         else:
             value = target = after
+            warming = None
         out = nx.result_dtype(value)
         dtype = nx.compute_dtype(out)
         value, target, s, w = nx.cast(dtype, value, target, step, self.warmup_steps)
-        warm = self._warm(s, w, target, dtype)
+        if warming is None:
+            warming = s < w
+        # The line on a finite step up to the warmup's end: past it (the
+        # branch not taken) nothing grows into a NaN gradient, and at -inf a
+        # flat line (target == start) stays flat instead of -inf * 0.
+        warm = self._warm(jnp.clip(s, -jnp.finfo(dtype).max, w), w, target, dtype)
         # The line extrapolated far before step 0 can leave a half-precision
         # range: hold its largest finite value, as the other schedules do.
-        return nx.saturate(jnp.where(s < w, warm, value), out).astype(out)
+        return nx.saturate(jnp.where(warming, warm, value), out).astype(out)
+
+
+def _warmup_point(step: jax.Array, warmup_steps) -> jax.Array:
+    """``where(step < warmup_steps, warmup_steps, step)``, in the step's
+    integer dtype when both are integers, else in a float dtype holding both."""
+    step, w = jnp.asarray(step), jnp.asarray(warmup_steps)
+    if jnp.issubdtype(step.dtype, jnp.integer) and jnp.issubdtype(w.dtype, jnp.integer):
+        # w >= 0 and (jit_safe) within int32: it fits the step's dtype.
+        w = w.astype(step.dtype)
+    else:
+        dtype = nx.default_float()
+        for x in (step, w):
+            if jnp.issubdtype(x.dtype, jnp.floating):
+                dtype = jnp.promote_types(dtype, x.dtype)
+        step, w = nx.as_float(step, dtype), nx.as_float(w, dtype)
+    return jnp.where(step < w, w, step)
 
 
 class LinearWarmup(_Warmup):
@@ -147,7 +178,6 @@ class PolynomialWarmUp(_Warmup):
 
     def _warm(self, s, w, target, dtype):
         power = nx.as_float(self.power, dtype)
-        # min(s, w): past the warmup (the branch not taken) the base stays
-        # bounded, so a large power cannot overflow into a NaN gradient.
-        done = jnp.maximum(jnp.minimum(s, w), 1) / nx.safe_divisor(w)
+        # (s <= w here: the base stays bounded, a large power cannot overflow.)
+        done = jnp.maximum(s, 1) / nx.safe_divisor(w)
         return target * jnp.where(w > 0, done, 1) ** power

@@ -587,8 +587,8 @@ ROWS = [
         kwargs=_cosine_kwargs(),
         numbers=("initial_learning_rate", "decay_steps", "alpha", "warmup_target",
                  "warmup_steps"),
-        positive=("decay_steps",),
-        nonnegative=("warmup_steps",),
+        # decay_steps=0 is a warmup only (tf.keras) after the example's warmup.
+        nonnegative=("decay_steps", "warmup_steps"),
         bounds=_cosine_bounds,
         monotone=_cosine_monotone,
         end=_cosine_end,
@@ -1270,8 +1270,8 @@ ROWS += [
         kwargs=_with_offset(_cosine_kwargs()),
         numbers=("initial_learning_rate", "decay_steps", "alpha", "warmup_target",
                  "warmup_steps", "offset"),
-        positive=("decay_steps",),
-        nonnegative=("warmup_steps",),
+        # decay_steps=0 is a warmup only (tf.keras) after the example's warmup.
+        nonnegative=("decay_steps", "warmup_steps"),
         bounds=_cosine_offset_bounds,
         monotone=lambda kw: _shifted_segments(_cosine_monotone(kw), kw),
         end=_cosine_offset_end,

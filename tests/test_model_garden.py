@@ -491,3 +491,40 @@ def test_model_garden_constant_is_a_float_and_no_warmup_is_none():
         params = {**_mg_params("constant", {"learning_rate": 2}), "warmup": warmup}
         lr = jaxsched.from_model_garden_config(params)
         assert type(lr) is float and lr == 2.0
+
+
+def _program_size(jaxpr):
+    """Equations of a jaxpr, nested (inlined) calls counted at each use."""
+    import jax.extend
+
+    n = 0
+    for eqn in jaxpr.eqns:
+        n += 1
+        for sub in jax.extend.core.jaxprs_in_params(eqn.params):
+            n += _program_size(sub)
+    return n
+
+
+def test_nested_warmups_evaluate_their_inner_schedule_once():
+    # Each warmup evaluates the schedule it wraps once per call (at
+    # max(step, warmup_steps)), so the program grows linearly with the depth
+    # of nested warmups. Evaluating it twice (at the step and at
+    # warmup_steps) doubled it at each level: 2**10 copies at depth 10
+    # (before: depth 12 took 28 s to compile).
+    def nested(depth):
+        sched = jaxsched.ExponentialDecay(0.1, 100, 0.5)
+        for level in range(depth):
+            if level % 2:
+                sched = jaxsched.LinearWarmup(sched, 10 + level, 0.0)
+            else:
+                sched = jaxsched.PolynomialWarmUp(sched, 10 + level)
+        return sched
+
+    steps = jnp.array([0, 5, 10, 19, 100])
+    sizes = {d: _program_size(jax.make_jaxpr(lambda t, d=d: nested(d)(t))(steps).jaxpr)
+             for d in (5, 10)}
+    assert sizes[10] < 2.5 * sizes[5], sizes  # linear; doubling gives 32x
+    values = jax.jit(lambda s, t: s(t))(nested(10), steps)
+    assert np.all(np.isfinite(np.asarray(values)))
+    # Step 100 is past every warmup: the innermost schedule, 0.1 * 0.5 ** 1.
+    assert float(values[-1]) == pytest.approx(0.05, rel=1e-6)
