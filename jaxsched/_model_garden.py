@@ -19,8 +19,21 @@ from ._core import LearningRateSchedule, static_field
 
 
 def _power_rate(lr: jax.Array, s: jax.Array, power: jax.Array) -> jax.Array:
-    """Model Garden's ``lr * max(s, 1) ** power``, finite."""
-    return nx.saturate(lr * nx.capped_power(jnp.maximum(s, 1), power), lr.dtype)
+    """Model Garden's ``lr * max(s, 1) ** power``, finite.
+
+    As :func:`nx.capped_power`, the power is capped at the dtype's largest
+    finite value without evaluating it there (no inf in the gradient), but
+    the test is ``base > big ** (1 / power)``, a bound computed once per
+    configuration, instead of a logarithm at every step.
+    """
+    big = jnp.finfo(s.dtype).max
+    base = jnp.maximum(s, 1)
+    positive = power > 0  # base >= 1: only a positive power can overflow
+    bound = jnp.where(
+        positive, jnp.exp(jnp.log(big) / jnp.where(positive, power, 1)), jnp.inf)
+    over = base > bound
+    safe = jnp.where(over, jnp.ones_like(base), base)
+    return nx.saturate(lr * jnp.where(over, big, safe**power), lr.dtype)
 
 
 class DirectPowerDecay(LearningRateSchedule):
@@ -215,6 +228,8 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
     values: ArrayLike
     offset: ArrayLike = 0
     name: str | None = static_field(default="StepCosineDecayWithOffset")
+
+    _plain = ()  # nx.wrap before step 0
 
     _dtype_from = "values"
     _shifted = True
