@@ -464,6 +464,34 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
+def summary(results: dict) -> str:
+    """One table: jaxsched's ratio to the limit per class and workload, and
+    its ratio to optax and Keras on the curve and the sweep."""
+    names = [r["name"] for r in results.get("curve", [])] or [
+        r["name"] for r in results.get("first_call", [])]
+    by = {w: {r["name"]: r for r in results.get(w, [])}
+          for w in ("curve", "sweep", "first_call", "train_step")}
+
+    def cell(workload, name, fn):
+        row = by[workload].get(name)
+        return fn(row) if row else "-"
+
+    lines = [
+        "| schedule | curve | sweep | first call | train step | curve: optax, Keras "
+        "| sweep: optax, Keras |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in names:
+        lines.append(
+            f"| {name} | {cell('curve', name, lambda r: _fmt_ratio(r, 'jaxsched'))} "
+            f"| {cell('sweep', name, lambda r: _fmt_ratio(r, 'jaxsched'))} "
+            f"| {cell('first_call', name, lambda r: _fmt_ratio(r, 'jaxsched'))} "
+            f"| {cell('train_step', name, lambda r: _fmt_ratio(r, 'jaxsched'))} "
+            f"| {cell('curve', name, lambda r: _fmt_vs(r, 'optax') + ', ' + _fmt_vs(r, 'keras'))} "
+            f"| {cell('sweep', name, lambda r: _fmt_vs(r, 'optax') + ', ' + _fmt_vs(r, 'keras'))} |")
+    return "\n".join(lines)
+
+
 def machine() -> str:
     import optax
     try:
@@ -520,6 +548,10 @@ def main(argv=None):
         results["piecewise"] = bench_piecewise(args)
     results["seconds"] = time.perf_counter() - start
     text = markdown(results)
+    if any(w in results for w in ("curve", "sweep", "first_call", "train_step")):
+        text = ("**Summary**: jaxsched's time over the limit's (first four columns), "
+                "and over optax's and Keras' (last two)\n\n" + summary(results)
+                + "\n\n" + text)
     print()
     print(text)
     if args.json:
