@@ -53,7 +53,22 @@ import numpy as np  # noqa: E402
 
 from benchmarks import table  # noqa: E402
 
-LIBS = ("limit", "jaxsched", "optax", "keras")
+LIBS = ("limit", "jaxsched", "before", "optax", "keras")
+BEFORE = None  # another checkout's jaxsched module (--baseline)
+
+
+def load_baseline(path: str):
+    """The package `jaxsched` of the checkout at `path`, imported as the
+    module ``jaxsched_before`` beside the current one (its imports are
+    relative), so that one process times both, interleaved."""
+    import importlib.util
+    init = os.path.join(path, "jaxsched", "__init__.py")
+    spec = importlib.util.spec_from_file_location(
+        "jaxsched_before", init, submodule_search_locations=[os.path.dirname(init)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["jaxsched_before"] = module
+    spec.loader.exec_module(module)
+    return module
 WORKLOADS = ("curve", "sweep", "piecewise", "first_call", "train_step", "import")
 
 
@@ -125,6 +140,8 @@ def curve_fns(bench: table.Bench) -> dict:
         "limit": lambda p: (lambda t: bench.limit(p, t)),
         "jaxsched": lambda p: bench.make(p),
     }
+    if bench.before is not None:
+        fns["before"] = bench.before
     if bench.optax is not None:
         fns["optax"] = bench.optax
     if bench.keras is not None and table._ks() is not None:
@@ -209,6 +226,8 @@ def bench_piecewise(args):
             "limit": lambda t: table.lim_piecewise(boundaries, values, t),
             "jaxsched": jaxsched.PiecewiseConstantDecay(boundaries, values),
         }
+        if BEFORE is not None:
+            fns["before"] = BEFORE.PiecewiseConstantDecay(boundaries, values)
         if n <= args.peer_max:
             optax = table._opt()
             fns["optax"] = optax.piecewise_constant_schedule(
@@ -336,23 +355,32 @@ def bench_import(args):
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env["PYTHONPATH"] = here + os.pathsep + env.get("PYTHONPATH", "")
     cmds = {
-        "python": "pass",
-        "jax": "import jax",
-        "jaxsched": "import jaxsched",
+        "python": ("pass", env),
+        "jax": ("import jax", env),
+        "jaxsched": ("import jaxsched", env),
     }
+    if args.baseline:
+        old = dict(os.environ)
+        old["PYTHONPATH"] = os.path.abspath(args.baseline) + os.pathsep + old.get(
+            "PYTHONPATH", "")
+        cmds["before"] = ("import jaxsched", old)
 
-    def sample(code):
+    def sample(code, env):
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", code], env=env, check=True)
         return time.perf_counter() - start
 
-    samplers = {k: (lambda c=c: sample(c)) for k, c in cmds.items()}
+    samplers = {k: (lambda c=c: sample(*c)) for k, c in cmds.items()}
     times = interleaved(samplers, args.import_rounds)
     out = {k: statistics.median(v) for k, v in times.items()}
-    out["jaxsched_minus_jax"] = statistics.median(
-        a - b for a, b in zip(times["jaxsched"], times["jax"]))
+    for lib in ("jaxsched", "before"):
+        if lib in times:
+            out[f"{lib}_minus_jax"] = statistics.median(
+                a - b for a, b in zip(times[lib], times["jax"]))
     print(f"import: jax {out['jax'] * 1e3:.0f} ms, jaxsched {out['jaxsched'] * 1e3:.0f} ms, "
-          f"difference {out['jaxsched_minus_jax'] * 1e3:.0f} ms", flush=True)
+          f"difference {out['jaxsched_minus_jax'] * 1e3:.0f} ms"
+          + (f" (before: {out['before_minus_jax'] * 1e3:.0f} ms)" if "before" in out else ""),
+          flush=True)
     return out
 
 
@@ -382,6 +410,14 @@ def _fmt_ratio(row, lib):
     if "ratio" not in cell:
         return "n/a" if lib not in row["notes"] else "fails"
     return f"{cell['ratio']:.2f}"
+
+
+def _ours(row):
+    """jaxsched's ratio, and the baseline checkout's in parentheses."""
+    text = _fmt_ratio(row, "jaxsched")
+    if "before" in row["libs"]:
+        text += f" ({_fmt_ratio(row, 'before')})"
+    return text
 
 
 def _fmt_vs(row, other):
@@ -424,7 +460,7 @@ def markdown(results: dict) -> str:
                 lim = row["libs"].get("limit", {})
                 lines.append(
                     f"| {row['name']} | {lim.get('median_s', float('nan')) * 1e3:.0f} "
-                    f"| {_fmt_ratio(row, 'jaxsched')} | {_fmt_ratio(row, 'optax')} "
+                    f"| {_ours(row)} | {_fmt_ratio(row, 'optax')} "
                     f"| {_fmt_ratio(row, 'keras')} "
                     f"| {_ms(row, 'limit', 'trace_s')}, {_ms(row, 'jaxsched', 'trace_s')} "
                     f"| {_ms(row, 'limit')}, {_ms(row, 'jaxsched')} |")
@@ -439,7 +475,7 @@ def markdown(results: dict) -> str:
                     else f"{_ms(row, 'limit')}, {_ms(row, 'jaxsched')}")
             lines.append(
                 f"| {row['name']} | {lim.get('median_s', float('nan')) * 1e6:.0f} us "
-                f"| {_fmt_ratio(row, 'jaxsched')} | {_fmt_ratio(row, 'optax')} "
+                f"| {_ours(row)} | {_fmt_ratio(row, 'optax')} "
                 f"| {_fmt_ratio(row, 'keras')} | {_fmt_vs(row, 'optax')} "
                 f"| {_fmt_vs(row, 'keras')} | {last} |")
         lines.append("")
@@ -447,10 +483,13 @@ def markdown(results: dict) -> str:
     if imp:
         lines += [
             "**Import** (fresh interpreter, median wall time)", "",
-            "| python | import jax | import jaxsched | jaxsched - jax |",
-            "|---:|---:|---:|---:|",
+            "| python | import jax | import jaxsched | jaxsched - jax | (baseline - jax) |",
+            "|---:|---:|---:|---:|---:|",
             f"| {imp['python'] * 1e3:.0f} ms | {imp['jax'] * 1e3:.0f} ms "
-            f"| {imp['jaxsched'] * 1e3:.0f} ms | {imp['jaxsched_minus_jax'] * 1e3:.0f} ms |",
+            f"| {imp['jaxsched'] * 1e3:.0f} ms | {imp['jaxsched_minus_jax'] * 1e3:.0f} ms "
+            f"| {imp['before_minus_jax'] * 1e3:.0f} ms |" if "before_minus_jax" in imp else
+            f"| {imp['python'] * 1e3:.0f} ms | {imp['jax'] * 1e3:.0f} ms "
+            f"| {imp['jaxsched'] * 1e3:.0f} ms | {imp['jaxsched_minus_jax'] * 1e3:.0f} ms | - |",
             "",
         ]
     notes = sorted({
@@ -481,12 +520,14 @@ def summary(results: dict) -> str:
         "| sweep: optax, Keras |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
+    ours = _ours
+
     for name in names:
         lines.append(
-            f"| {name} | {cell('curve', name, lambda r: _fmt_ratio(r, 'jaxsched'))} "
-            f"| {cell('sweep', name, lambda r: _fmt_ratio(r, 'jaxsched'))} "
-            f"| {cell('first_call', name, lambda r: _fmt_ratio(r, 'jaxsched'))} "
-            f"| {cell('train_step', name, lambda r: _fmt_ratio(r, 'jaxsched'))} "
+            f"| {name} | {cell('curve', name, ours)} "
+            f"| {cell('sweep', name, ours)} "
+            f"| {cell('first_call', name, ours)} "
+            f"| {cell('train_step', name, ours)} "
             f"| {cell('curve', name, lambda r: _fmt_vs(r, 'optax') + ', ' + _fmt_vs(r, 'keras'))} "
             f"| {cell('sweep', name, lambda r: _fmt_vs(r, 'optax') + ', ' + _fmt_vs(r, 'keras'))} |")
     return "\n".join(lines)
@@ -521,6 +562,8 @@ def main(argv=None):
     parser.add_argument("--workloads", default=",".join(WORKLOADS),
                         help=f"comma-separated, of {', '.join(WORKLOADS)}")
     parser.add_argument("--only", help="comma-separated schedule names (see table.py)")
+    parser.add_argument("--baseline", help="a checkout of jaxsched (the directory holding "
+                        "its jaxsched/) to time beside this one, as 'before'")
     args = parser.parse_args(argv)
     args.rounds = 5 if args.quick else 15
     args.first_rounds = 3 if args.quick else 7
@@ -532,6 +575,11 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown workloads {sorted(unknown)}")
     benches = table.benches()
+    if args.baseline:
+        global BEFORE
+        BEFORE = load_baseline(args.baseline)
+        for bench, old in zip(benches, table.benches(BEFORE)):
+            bench.before = old.make
     if args.only:
         wanted = set(args.only.split(","))
         benches = [b for b in benches if b.name in wanted]
@@ -549,8 +597,9 @@ def main(argv=None):
     results["seconds"] = time.perf_counter() - start
     text = markdown(results)
     if any(w in results for w in ("curve", "sweep", "first_call", "train_step")):
-        text = ("**Summary**: jaxsched's time over the limit's (first four columns), "
-                "and over optax's and Keras' (last two)\n\n" + summary(results)
+        text = ("**Summary**: jaxsched's time over the limit's (first four columns; "
+                "in parentheses the --baseline checkout's), and over optax's and "
+                "Keras' (last two)\n\n" + summary(results)
                 + "\n\n" + text)
     print()
     print(text)

@@ -46,6 +46,8 @@ class Bench:
     optax_note: str = ""
     keras: Callable[[dict], Any] | None = None
     keras_note: str = ""
+    # The same schedule from another checkout of jaxsched (--baseline).
+    before: Callable[[dict], Any] | None = None
 
     @property
     def cls(self) -> type:
@@ -269,9 +271,10 @@ def _opt():
     return optax
 
 
-def benches() -> list[Bench]:
-    """Every schedule class with a limit, in the order of the README."""
-    J = jaxsched
+def benches(J: Any = None) -> list[Bench]:
+    """Every schedule class with a limit, in the order of the README; `J`
+    is the jaxsched module to build them from (another checkout's)."""
+    J = jaxsched if J is None else J
     B = [10_000, 200_000, 500_000, 800_000]  # boundaries of the small tables
     rows = [
         Bench(
