@@ -221,12 +221,14 @@ class LearningRateSchedule(Configurable):
         """The body of every compiled call (``step`` is a JAX array)."""
         if self._shifted:
             step = nx.shift(step, self.offset, getattr(self, "hold_before_offset", False))
-        if self._plain is not None and jnp.ndim(step) > 0:
+        if self._plain is not None and not self._shifted and jnp.ndim(step) > 0:
             # The formula twice: once for steps in [0, 2**mantissa) with the
             # integral hyperparameters integers, the usual case, without the
             # fmod of nx.wrap and nx.remainder (a library call per element
             # that stops XLA from vectorizing the loop), once as it is. The
-            # same values, bit for bit. A scalar step keeps one formula.
+            # same values, bit for bit. A scalar step keeps one formula. Not
+            # for shifted steps: the test would depend on the offset, and
+            # under vmap over the offset a lax.cond runs both branches.
             def plain():
                 with nx.plain_steps():
                     return self._formula(step, *extra)
