@@ -66,6 +66,11 @@ def _segment_index(step, b, below) -> jax.Array:
     if below is not None:  # boundaries below the integer range, at its minimum
         at_min = step == jnp.iinfo(step.dtype).min
         extra = jnp.where(at_min, jnp.sum(below, axis=-1), 0)
+    if b.ndim == 1 and b.shape[0] > 32:
+        # The unrolled search reads the table once per halving: as a constant
+        # (a schedule captured by the user's jit), XLA would copy it into
+        # every one of those reads, and the compile time would grow with N.
+        b = jax.lax.optimization_barrier(b)
     return nx.count_below(b, step, strict=True) + extra
 
 
