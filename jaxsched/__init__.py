@@ -7,6 +7,8 @@ one-argument ``optax.Schedule``::
     opt = optax.adamw(learning_rate=sched)
 """
 
+from typing import TYPE_CHECKING
+
 from ._config import deserialize as deserialize
 from ._config import register_serializable as register_serializable
 from ._config import serialize as serialize
@@ -34,7 +36,6 @@ from ._model_garden import DirectPowerDecay as DirectPowerDecay
 from ._model_garden import PowerAndLinearDecay as PowerAndLinearDecay
 from ._model_garden import PowerDecayWithOffset as PowerDecayWithOffset
 from ._model_garden import StepCosineDecayWithOffset as StepCosineDecayWithOffset
-from ._model_garden_config import from_model_garden_config as from_model_garden_config
 from ._modern import Cyclic as Cyclic
 from ._modern import InverseSqrtDecay as InverseSqrtDecay
 from ._modern import OneCycle as OneCycle
@@ -48,16 +49,49 @@ from ._offset import PolynomialDecayWithOffset as PolynomialDecayWithOffset
 from ._optax_family import PiecewiseScales as PiecewiseScales
 from ._optax_family import WarmupCosineDecay as WarmupCosineDecay
 from ._piecewise import PiecewiseConstantDecay as PiecewiseConstantDecay
-from ._plot import plot as plot
 from ._polynomial import PolynomialDecay as PolynomialDecay
 from ._warmup import LinearWarmup as LinearWarmup
 from ._warmup import PolynomialWarmUp as PolynomialWarmUp
-from ._sweep import stack as stack
-from ._sweep import sweep_axes as sweep_axes
-from ._sweep import unstack as unstack
-from . import optax as optax  # jaxsched.optax: optax's functions (not in __all__)
 
 Schedule = LearningRateSchedule
+
+# Imported on first use (PEP 562), so that `import jaxsched` costs only the
+# schedules themselves: plotting, sweeps, Model Garden configs and the optax
+# drop-in module define no schedule class of their own.
+_LAZY = {
+    "from_model_garden_config": "._model_garden_config",
+    "plot": "._plot",
+    "stack": "._sweep",
+    "sweep_axes": "._sweep",
+    "unstack": "._sweep",
+    "optax": None,  # jaxsched.optax: optax's functions (not in __all__)
+}
+
+if TYPE_CHECKING:
+    from . import optax as optax
+    from ._model_garden_config import from_model_garden_config as from_model_garden_config
+    from ._plot import plot as plot
+    from ._sweep import stack as stack
+    from ._sweep import sweep_axes as sweep_axes
+    from ._sweep import unstack as unstack
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'jaxsched' has no attribute {name!r}")
+    import importlib
+
+    module = _LAZY[name]
+    if module is None:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 __version__ = "0.1.0"
 

@@ -95,9 +95,15 @@ class Constant(LearningRateSchedule):
 
     _dtype_from = "value"
 
+    _raw_step = True  # an integer step is never NaN: no test for it
+    _saturated = True  # the value is, once
+
     def _rate(self, step: jax.Array, dtype) -> jax.Array:
-        value = nx.as_float(self.value, dtype) + jnp.zeros_like(step)
-        return jnp.where(jnp.isnan(step), jnp.nan, value)  # a NaN step is NaN
+        value = nx.saturate(nx.as_float(self.value, dtype), self._result_dtype())
+        value = jnp.broadcast_to(value, jnp.broadcast_shapes(value.shape, jnp.shape(step)))
+        if jnp.issubdtype(step.dtype, jnp.floating):
+            value = jnp.where(jnp.isnan(step), jnp.nan, value)  # a NaN step is NaN
+        return value
 
 
 class Scaled(_OfOne):

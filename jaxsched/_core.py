@@ -11,8 +11,10 @@ schedule). Unflattening builds the object directly, without calling
 A built-in schedule is its fields, its validation (``__post_init__``) and
 one method, ``_rate(step, dtype)``, the formula on a float step in the
 compute dtype. ``__call__`` does the rest, once, here: host-side step
-conversion, one compiled program per class and static options, the offset
-shift, the result and compute dtypes, the cast, and the final saturation.
+conversion, one compiled program per class and static options (traced in
+place inside the user's ``jit``), the fmod-free branch for arrays of plain
+steps (see ``_traced``), the offset shift, the result and compute dtypes,
+the cast, and the final saturation.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import functools
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
@@ -147,6 +150,12 @@ class LearningRateSchedule(Configurable):
     # The step is shifted by the `offset` field (held at 0 with a true
     # `hold_before_offset` field) before _rate sees it.
     _shifted = False
+    # _rate's result is in the finite range already (no final saturation).
+    _saturated = False
+    # The formula calls nx.wrap or nx.remainder: a tuple (maybe empty) of the
+    # hyperparameters that must be integers for its plain form (see _traced);
+    # None when it has none.
+    _plain: tuple[str, ...] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -188,7 +197,17 @@ class LearningRateSchedule(Configurable):
                 f"{type(self).__name__} must implement __call__(self, step) or "
                 "_rate(self, step, dtype)."
             )
-        return _compiled(self, nx.host_step(step), *extra)
+        step = nx.host_step(step)
+        if _staging():
+            # Inside the user's jit (or scan, cond): trace the formula in
+            # place, with the leaves and arguments as jit would pass them
+            # (JAX arrays, Python numbers weakly typed). The same program as
+            # the nested jit, without the nested function to trace, lower
+            # and inline: a schedule's first call traces and compiles faster.
+            this = jax.tree.map(jnp.asarray, self)
+            step, extra = jax.tree.map(jnp.asarray, (step, extra))
+            return this._traced(step, *extra)
+        return _compiled(self, step, *extra)
 
     def _rate(self, step: jax.Array, dtype: np.dtype, *extra: Any) -> jax.Array:
         """The formula: the rate at a float `step` of the compute `dtype`."""
@@ -202,13 +221,54 @@ class LearningRateSchedule(Configurable):
         """The body of every compiled call (``step`` is a JAX array)."""
         if self._shifted:
             step = nx.shift(step, self.offset, getattr(self, "hold_before_offset", False))
+        if self._plain is not None and not self._shifted and jnp.ndim(step) > 0:
+            # The formula twice: once for steps in [0, 2**mantissa) with the
+            # integral hyperparameters integers, the usual case, without the
+            # fmod of nx.wrap and nx.remainder (a library call per element
+            # that stops XLA from vectorizing the loop), once as it is. The
+            # same values, bit for bit. A scalar step keeps one formula. Not
+            # for shifted steps: the test would depend on the offset, and
+            # under vmap over the offset a lax.cond runs both branches.
+            def plain():
+                with nx.plain_steps():
+                    return self._formula(step, *extra)
+
+            return jax.lax.cond(self._plain_steps(step), plain,
+                                lambda: self._formula(step, *extra))
+        return self._formula(step, *extra)
+
+    def _plain_steps(self, step: jax.Array) -> jax.Array:
+        """True when every step is in [0, 2**mantissa) of the compute dtype
+        and every hyperparameter named in ``_plain`` is an integer."""
+        bound_bits = jnp.finfo(nx.compute_dtype(self._result_dtype())).nmant + 1
+        if jnp.issubdtype(step.dtype, jnp.integer):
+            # One OR over the steps (a third cheaper than comparing each):
+            # no bit at or above bound_bits set, the sign bit included.
+            bits = jax.lax.reduce(step, step.dtype.type(0), jax.lax.bitwise_or,
+                                  tuple(range(step.ndim)))
+            if bound_bits < jnp.iinfo(step.dtype).bits - 1:
+                ok = (bits >> bound_bits) == 0
+            else:  # every step below the bound: only the sign matters
+                ok = bits >= 0
+        else:
+            ok = jnp.all((step >= 0) & (step < 2**bound_bits))
+        for name in self._plain:
+            if getattr(self, name) is None:
+                continue
+            value = jnp.asarray(getattr(self, name))
+            if not jnp.issubdtype(value.dtype, jnp.integer):
+                ok = ok & jnp.all(value == jnp.floor(value))
+        return ok
+
+    def _formula(self, step: jax.Array, *extra: Any) -> jax.Array:
         out = self._result_dtype()
         if out is None:
             return self._rate(step, None, *extra)
         dtype = nx.compute_dtype(out)
         if not self._raw_step:
             step = nx.as_float(step, dtype)
-        return nx.saturate(self._rate(step, dtype, *extra), out).astype(out)
+        rate = self._rate(step, dtype, *extra)
+        return (rate if self._saturated else nx.saturate(rate, out)).astype(out)
 
     # Arithmetic that stays a schedule: ``0.5 * s``, ``s * 2``, ``s1 * s2``,
     # ``s / k`` build the nodes of jaxsched/_arith.py, which registers its
@@ -229,15 +289,29 @@ class LearningRateSchedule(Configurable):
         return LearningRateSchedule._operators.divide(self, other)
 
 
+try:  # JAX's tracing state (private; without it, always the nested jit)
+    from jax._src.core import trace_ctx as _trace_ctx
+    from jax._src.interpreters.partial_eval import DynamicJaxprTrace as _JaxprTrace
+except ImportError:  # pragma: no cover
+    _trace_ctx = _JaxprTrace = None
+
+
+def _staging() -> bool:
+    """True while JAX traces into a jaxpr directly (inside ``jit``, ``scan``,
+    ``cond``; not under ``vmap`` or ``grad`` transforms running eagerly)."""
+    return _trace_ctx is not None and type(_trace_ctx.trace) is _JaxprTrace
+
+
 @jax.jit
 def _compiled(schedule: LearningRateSchedule, step: jax.Array, *extra: Any):
     """One compiled program per schedule class and static options.
 
     Eagerly, a schedule would otherwise dispatch (and on first use compile)
     each of its dozens of small ops one by one; compiled, a call costs one
-    dispatch and runs the same program as inside the user's own ``jit``,
-    where this ``jit`` is inlined. The schedule is a pytree argument: new
-    hyperparameter values reuse the program.
+    dispatch and runs the same program as inside the user's own ``jit``
+    (where ``_call`` traces ``_traced`` in place instead, and under ``vmap``
+    or ``grad`` inside it, where this ``jit`` is inlined). The schedule is a
+    pytree argument: new hyperparameter values reuse the program.
     """
     return schedule._traced(step, *extra)
 

@@ -69,6 +69,8 @@ class CosineDecay(LearningRateSchedule):
     warmup_target: ArrayLike | None = None
     warmup_steps: ArrayLike = 0
 
+    _plain = ()  # nx.wrap before step 0
+
     def __post_init__(self):
         super().__post_init__()
         check(self, "warmup_steps", lambda v: v >= 0, "must be >= 0")

@@ -219,6 +219,8 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
     offset: ArrayLike = 0
     name: str | None = static_field(default="StepCosineDecayWithOffset")
 
+    _plain = ()  # nx.wrap before step 0
+
     _dtype_from = "values"
     _shifted = True
     _list_fields = ("boundaries", "values")

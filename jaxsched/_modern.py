@@ -450,6 +450,8 @@ class Cyclic(LearningRateSchedule):
     gamma: ArrayLike = 1.0
     name: str | None = static_field(default=None)
 
+    _plain = ("step_size_up", "step_size_down")  # nx.remainder
+
     _dtype_from = "max_lr"
 
     def __post_init__(self):
@@ -471,10 +473,11 @@ class Cyclic(LearningRateSchedule):
         length = up + down
         s = jnp.maximum(s, 0)
         done = nx.floor_div(s, length)  # cycle - 1
-        # The position in the cycle as the exact remainder (fmod), not as
-        # s - done * length, which float32 loses for large steps; an infinite
-        # step is at the start of a cycle.
-        q = jnp.where(jnp.isinf(s), 0, jnp.fmod(s, length))
+        # The position in the cycle as the exact remainder (nx.remainder:
+        # fmod, or s - done * length where that is exact), not always as the
+        # difference, which float32 loses for large steps; an infinite step
+        # is at the start of a cycle.
+        q = jnp.where(jnp.isinf(s), 0, nx.remainder(s, length, done))
         f = jnp.where(q <= up, q / up, (length - q) / down)
         if self.mode == "triangular":
             scale = 1

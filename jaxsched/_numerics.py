@@ -11,6 +11,8 @@ scalars, arrays and tracers alike.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from typing import Any
 
 import jax
@@ -214,8 +216,8 @@ def saturate(x: jax.Array, dtype: np.dtype) -> jax.Array:
     leave the float range: the value then holds the largest finite number
     instead of becoming inf, and ``0 * inf = NaN`` further on. NaN passes.
     """
-    big = jnp.asarray(jnp.finfo(dtype).max, x.dtype)
-    return jnp.clip(x, -big, big)
+    big = np.asarray(jnp.finfo(dtype).max, x.dtype)
+    return jax.lax.clamp(-big, x, big)  # (a primitive: no nested jit to trace)
 
 
 def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
@@ -288,10 +290,10 @@ def safe_pow(x: jax.Array, p: jax.Array) -> jax.Array:
     ``0 ** p`` is 0 for p > 0 and 1 for p == 0; the gradient with respect to
     p there is 0 instead of ``0 * log(0) = nan``. A NaN `x` stays NaN.
     """
-    positive = x > 0
-    safe = jnp.where(positive, x, jnp.ones_like(x))
+    zero = x == 0  # (False for NaN, whose power is NaN)
+    safe = jnp.where(zero, jnp.ones_like(x), x)
     at_zero = jnp.where(p == 0, jnp.ones_like(p), jnp.zeros_like(p))
-    return jnp.where(positive, safe**p, jnp.where(jnp.isnan(x), x, at_zero))
+    return jnp.where(zero, at_zero, safe**p)
 
 
 def capped_power(base: jax.Array, power: jax.Array) -> jax.Array:
@@ -326,10 +328,50 @@ def wrap(s: jax.Array, k: jax.Array) -> jax.Array:
     k = 7 has lost every digit of it. Steps >= 0 pass unchanged; -inf gives
     the phase of the largest finite negative step.
     """
+    if _PLAIN.get():  # steps in [0, 2**mantissa): see `plain_steps`
+        return s
     # (-s at most the largest finite value: fmod(inf, .) is NaN.)
     m = jnp.fmod(jnp.minimum(-s, jnp.finfo(s.dtype).max), 2 * k)
     m = jnp.where(m > k, 2 * k - m, m)
     return jnp.where(s < 0, m, s)
+
+
+def remainder(s: jax.Array, k: jax.Array, q: jax.Array) -> jax.Array:
+    """The exact remainder ``fmod(s, k)`` of a step ``s >= 0``, where
+    ``q = floor_div(s, k)``.
+
+    ``s - q * k`` loses digits when ``q * k`` is not representable (float32
+    steps past 2**24, a fractional `k`); ``fmod`` is exact. In
+    :func:`plain_steps` (steps below 2**mantissa, integral `k`) the product
+    is exact, and so is the difference.
+    """
+    if _PLAIN.get():
+        return s - q * k
+    return jnp.fmod(s, k)
+
+
+_PLAIN = contextvars.ContextVar("jaxsched_plain_steps", default=False)
+
+
+@contextlib.contextmanager
+def plain_steps():
+    """While tracing in this context, steps are known to lie in
+    ``[0, 2**mantissa)`` of the compute dtype (integers exactly
+    representable) and the hyperparameters a class lists as integral to be
+    integers: :func:`wrap` returns the step as it is and :func:`remainder`
+    subtracts instead of calling ``fmod``.
+
+    ``fmod`` is a library call per element that stops XLA from vectorizing
+    the whole fused loop around it (a cosine curve took 1.7x the time of the
+    plain formula, a cyclic one 38x), yet for such steps it changes nothing.
+    The call harness traces the formula a second time in this context, for
+    the branch of a ``lax.cond`` taken when the steps allow it.
+    """
+    token = _PLAIN.set(True)
+    try:
+        yield
+    finally:
+        _PLAIN.reset(token)
 
 
 # --------------------------------------------------------------------------
@@ -354,10 +396,12 @@ def count_below(boundaries: jax.Array, step: jax.Array, *, strict: bool,
 
     Up to `search_above` boundaries (or boundaries with leading batch axes):
     one broadcast compare, cheaper than a search and one op whatever the
-    count; above, one ``jnp.searchsorted``. The program size is bounded.
+    count; above, one ``jnp.searchsorted``, its unrolled binary search
+    (measured on CPU against "scan", "sort" and "compare_all": the fastest
+    from 32 to 10**5 boundaries, up to 2x faster than "scan", the default).
     """
     if boundaries.ndim == 1 and boundaries.shape[0] > search_above:
         side = "left" if strict else "right"
-        return jnp.searchsorted(boundaries, step, side=side)
+        return jnp.searchsorted(boundaries, step, side=side, method="scan_unrolled")
     compare = jnp.greater if strict else jnp.greater_equal
     return jnp.sum(compare(step[..., None], boundaries), axis=-1)

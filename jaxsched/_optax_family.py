@@ -186,6 +186,14 @@ class PiecewiseScales(LearningRateSchedule):
             axis=-1,
         )
         v = jnp.cumprod(factors, axis=-1)  # optax's order of products
+        if self.interpolate_type == "constant" and v.ndim == 1 and v.shape[0] <= 16:
+            # A few values: a chain of selects on the comparisons (``v[j]``
+            # once ``boundaries[j-1] <= step``), no index and no gather. A NaN
+            # step compares False everywhere and then gets NaN.
+            value = jnp.broadcast_to(v[0], s.shape)
+            for j in range(1, v.shape[0]):
+                value = jnp.where(s >= b[j - 1], v[j], value)
+            return jnp.where(jnp.isnan(s), jnp.nan, value)
         i = nx.count_below(b, s, strict=False)
         if self.interpolate_type == "constant":
             return jnp.where(jnp.isnan(s), jnp.nan, nx.take(v, i))  # NaN step: NaN

@@ -12,8 +12,6 @@ from ._checks import check_increasing, fail, to_vector
 from ._core import LearningRateSchedule, static_field
 
 
-# Up to this many boundaries a broadcast compare beats a binary search.
-_COMPARE_ALL_MAX = 32
 # Up to this many values, the value is picked by a chain of selects.
 _SELECT_CHAIN_MAX = 16
 
@@ -41,12 +39,9 @@ def _in_step_dtype(boundaries, dtype):
     return jnp.where(above, highest, jnp.where(below, lowest, inside)), below
 
 
-def _segment_index(boundaries, step) -> jax.Array:
-    """Number of boundaries strictly below `step`: the Keras segment index.
-
-    ``values[i]`` applies for ``boundaries[i-1] < step <= boundaries[i]``,
-    so the index is ``searchsorted(boundaries, step, side="left")``. The
-    traced program does not grow with the number of boundaries.
+def _comparable(boundaries, step):
+    """(step, boundaries, mask of boundaries below every step), compared as
+    ``boundaries < step`` decides the segment.
 
     Integer steps are compared with the boundaries converted to the step's
     own integer dtype (exact for steps of any size, see `_in_step_dtype`).
@@ -55,12 +50,28 @@ def _segment_index(boundaries, step) -> jax.Array:
     step, boundaries = jnp.asarray(step), jnp.asarray(boundaries)
     if jnp.issubdtype(step.dtype, np.integer):
         b, below = _in_step_dtype(boundaries, step.dtype)
+        return step, b, below
+    dtype = jax.dtypes.canonicalize_dtype(jnp.promote_types(step.dtype, jnp.float32))
+    return step.astype(dtype), boundaries.astype(dtype), None
+
+
+def _segment_index(step, b, below) -> jax.Array:
+    """Number of boundaries strictly below `step`: the Keras segment index.
+
+    ``values[i]`` applies for ``boundaries[i-1] < step <= boundaries[i]``,
+    so the index is ``searchsorted(boundaries, step, side="left")``. The
+    traced program does not grow with the number of boundaries.
+    """
+    extra = 0
+    if below is not None:  # boundaries below the integer range, at its minimum
         at_min = step == jnp.iinfo(step.dtype).min
         extra = jnp.where(at_min, jnp.sum(below, axis=-1), 0)
-    else:
-        dtype = jax.dtypes.canonicalize_dtype(jnp.promote_types(step.dtype, jnp.float32))
-        step, b, extra = step.astype(dtype), boundaries.astype(dtype), 0
-    return nx.count_below(b, step, strict=True, search_above=_COMPARE_ALL_MAX) + extra
+    if b.ndim == 1 and b.shape[0] > 32:
+        # The unrolled search reads the table once per halving: as a constant
+        # (a schedule captured by the user's jit), XLA would copy it into
+        # every one of those reads, and the compile time would grow with N.
+        b = jax.lax.optimization_barrier(b)
+    return nx.count_below(b, step, strict=True) + extra
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -76,9 +87,10 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     optax's ``piecewise_constant_schedule``, which multiplies scales and
     switches at ``step >= boundary``.
 
-    The traced program has a bounded size (a compare and a few selects for a
-    few boundaries, one ``jnp.searchsorted`` and a gather for many): 10,000
-    boundaries compile as fast as 10. Lists are stored as one NumPy array leaf each (``boundaries`` and
+    The traced program has a bounded size (a chain of compares and selects
+    for up to 15 boundaries, as written by hand; one broadcast compare up to
+    32; one unrolled binary search, ``jnp.searchsorted(method="scan_unrolled")``,
+    and a gather beyond): 100,000 boundaries compile about as fast as 10. Lists are stored as one NumPy array leaf each (``boundaries`` and
     ``values``), so a jitted function taking the schedule gets two arguments
     whatever the number of boundaries.
 
@@ -104,6 +116,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     _dtype_from = "values"
     _raw_step = True  # integer steps compare as integers
     _list_fields = ("boundaries", "values")
+    _saturated = True  # the values are
 
     def __post_init__(self):
         to_vector(self, "boundaries")
@@ -121,17 +134,22 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         check_increasing(self, "boundaries")
 
     def _rate(self, step: jax.Array, dtype) -> jax.Array:
-        values = jnp.asarray(self.values).astype(self._result_dtype())
-        index = _segment_index(self.boundaries, step)
-        if values.ndim == 1 and values.shape[0] <= _SELECT_CHAIN_MAX:
-            # A few values: a chain of selects on the index, a bounded
-            # program (at most 16 selects) at optax's speed, where a gather
-            # costs about twice the whole schedule on CPU.
-            value = jnp.broadcast_to(values[0], index.shape)
+        out = self._result_dtype()
+        # Saturated once, in the table, not at every step.
+        values = nx.saturate(jnp.asarray(self.values).astype(out), out)
+        t, b, below = _comparable(self.boundaries, step)
+        if values.ndim == 1 and b.ndim == 1 and values.shape[0] <= _SELECT_CHAIN_MAX:
+            # A few values: a chain of selects on the comparisons themselves
+            # (``values[j]`` once ``boundaries[j-1] < step``), the program a
+            # user writes by hand: no index, no gather, at most 16 selects.
+            value = jnp.broadcast_to(values[0], t.shape)
             for j in range(1, values.shape[0]):
-                value = jnp.where(index == j, values[j], value)
-        else:  # many values, or values with leading batch axes
-            value = nx.take(values, index)
+                passed = t > b[j - 1]
+                if below is not None:  # below the integer range: below every step
+                    passed = passed | below[j - 1]
+                value = jnp.where(passed, values[j], value)
+        else:  # many values, or values with leading batch axes: search, gather
+            value = nx.take(values, _segment_index(t, b, below))
         if jnp.issubdtype(step.dtype, np.floating):
             # searchsorted puts a NaN step past the last boundary: NaN instead.
             value = jnp.where(jnp.isnan(step), jnp.nan, value)

@@ -32,7 +32,7 @@ def test_program_size_does_not_grow_with_the_number_of_boundaries():
     """The traced program has a bounded size: a select per value for up to
     16 values (15 boundaries), a broadcast compare up to 32 boundaries, one
     searchsorted beyond (100 and 10,000 give the same program). Compile
-    times are measured in benchmarks/bench_piecewise.py."""
+    times are measured by benchmarks/run.py (its piecewise workload)."""
     steps = jnp.arange(100, dtype=jnp.int32)
     sizes = {}
     for n in (1, 10, 15, 16, 32, 33, 100, 10_000):
