@@ -221,14 +221,18 @@ class LearningRateSchedule(Configurable):
         """The body of every compiled call (``step`` is a JAX array)."""
         if self._shifted:
             step = nx.shift(step, self.offset, getattr(self, "hold_before_offset", False))
-        if self._plain is not None and not self._shifted and jnp.ndim(step) > 0:
+        if (self._plain is not None and not self._shifted
+                and np.size(step) >= PLAIN_BRANCH_MIN_STEPS):
             # The formula twice: once for steps in [0, 2**mantissa) with the
             # integral hyperparameters integers, the usual case, without the
             # fmod of nx.wrap and nx.remainder (a library call per element
             # that stops XLA from vectorizing the loop), once as it is. The
-            # same values, bit for bit. A scalar step keeps one formula. Not
-            # for shifted steps: the test would depend on the offset, and
-            # under vmap over the offset a lax.cond runs both branches.
+            # same formula: vectorized, XLA's cosine can differ from the
+            # scalar one in the fmod loop by an ulp. Only for large arrays of steps (whole
+            # curves): below PLAIN_BRANCH_MIN_STEPS the fmod costs less than
+            # compiling the formula twice, and a scalar or a short array keeps
+            # one formula. Not for shifted steps: the test would depend on the
+            # offset, and under vmap over the offset a lax.cond runs both.
             def plain():
                 with nx.plain_steps():
                     return self._formula(step, *extra)
@@ -287,6 +291,10 @@ class LearningRateSchedule(Configurable):
 
     def __truediv__(self, other: Any) -> Any:
         return LearningRateSchedule._operators.divide(self, other)
+
+
+# Arrays of at least this many steps take the fmod-free branch (_traced).
+PLAIN_BRANCH_MIN_STEPS = 2**14
 
 
 try:  # JAX's tracing state (private; without it, always the nested jit)

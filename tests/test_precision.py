@@ -460,3 +460,33 @@ def test_staircase_drops_exactly_at_every_multiple(cls, k, call):
         want = 0.1 / (1 + 0.5 * level)
     got = np.asarray(call(sched, steps), dtype=np.float64)
     np.testing.assert_allclose(got, want, rtol=2e-7, atol=0)
+
+
+# Whole curves (arrays of at least PLAIN_BRANCH_MIN_STEPS steps) of the
+# classes whose formula wraps a phase with fmod take a branch without it when
+# every step is in [0, 2**24) (jaxsched/_core.py): the same formula, which XLA
+# vectorizes (its vector cosine can differ from the scalar one that the fmod
+# loop calls by an ulp), within the precision tests' bound of the exact value.
+PLAIN = [row for row in ROWS if row.cls._plain is not None and not row.cls._shifted]
+
+
+@pytest.mark.parametrize("row", PLAIN, ids=[row.id for row in PLAIN])
+def test_whole_curves_take_the_fmod_free_branch_with_the_same_values(row):
+    from jaxsched._core import PLAIN_BRANCH_MIN_STEPS
+
+    n = PLAIN_BRANCH_MIN_STEPS
+    for kw, _ in row.all_cases:
+        with jax.enable_x64(False):
+            sched = row.build(kw)
+            for steps in (np.arange(n, dtype=np.int32) // 8,
+                          np.arange(n, dtype=np.float32) / 8 + 0.0625):
+                whole = np.asarray(sched(steps))  # the fmod-free branch
+                parts = np.concatenate([np.asarray(sched(c)) for c in np.split(steps, 16)])
+                # Each within 1e-6 (relative) + 1e-7 (of the peak) of exact.
+                tol = dict(rtol=2e-6, atol=2e-7 * float(np.max(np.abs(parts))))
+                np.testing.assert_allclose(whole, parts, **tol, err_msg=f"{kw} {steps.dtype}")
+                # One negative step: the whole array takes the fmod branch.
+                mixed = np.asarray(sched(np.concatenate([-steps[1:2], steps[1:]])))
+                np.testing.assert_allclose(mixed[1:], whole[1:], **tol)
+                want = _reference(row, kw, steps, rounded=True)
+                _assert_close(whole, want, 1e-6, 1e-7, row.float32_atol(kw, steps))
