@@ -22,7 +22,7 @@ from ._core import LearningRateSchedule, static_field
 def _power_rate(lr: jax.Array, s: jax.Array, power: jax.Array) -> jax.Array:
     """Model Garden's ``lr * max(s, 1) ** power``, holding the largest finite
     value (with zero gradients) where it would overflow."""
-    return nx.scaled_power(lr, jnp.maximum(s, 1), power)
+    return nx.scaled_power(lr, jnp.maximum(s, 1), power, per_step="base")
 
 
 class DirectPowerDecay(LearningRateSchedule):

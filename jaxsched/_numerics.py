@@ -221,7 +221,7 @@ def saturate(x: jax.Array, dtype: np.dtype) -> jax.Array:
 
 
 def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
-                 power: Any = jnp.power) -> jax.Array:
+                 power: Any = jnp.power, per_step: str = "p") -> jax.Array:
     """``lr * power(base, p)`` for base > 0 (base >= 0 with :func:`safe_pow` as
     `power`), holding the dtype's largest finite
     value (with the sign of `lr`) where it would overflow, with finite
@@ -230,17 +230,30 @@ def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
     Saturation is decided in logarithms, where the value or the power alone
     would overflow: ``p * log(base) > log(max / max(|lr|, 1))`` (with a
     margin of 2**-10, 0.1%, for the rounding of that product). Where it
-    holds, the power is not evaluated at all (its exponent is replaced by 0:
-    the double ``where`` that keeps NaN out of the cotangents of the branch
-    not taken), and the value is the largest finite one (0 for ``lr = 0``).
-    So for ``|lr| < 1`` the value holds the largest float from where it is
-    ``|lr| * max`` on. Per step: a product, a compare and two selects
-    besides the power.
+    holds, the power is not evaluated at all (its argument that varies with
+    the step is replaced by a harmless one: the double ``where`` that keeps
+    NaN out of the cotangents of the branch not taken), and the value is the
+    largest finite one (0 for ``lr = 0``). So for ``|lr| < 1`` the value
+    holds the largest float from where it is ``|lr| * max`` on.
+
+    ``per_step`` names the argument that varies with the step, so that no
+    logarithm is taken per step: ``"p"`` (a hyperparameter base, as
+    ``decay_rate ** (step / k)``) tests ``p * log(base)``, a product and a
+    compare per step; ``"base"`` (a hyperparameter exponent, as
+    ``remaining ** power``) tests the base against ``exp(room / p)``,
+    computed once per configuration: one compare per step. The power keeps
+    its hyperparameter operand as it is (XLA simplifies ``x ** 1.0``).
     """
     big = np.finfo(p.dtype).max
     room = float(np.log(big)) - 2.0**-10 - jnp.log(jnp.maximum(jnp.abs(lr), 1))
-    over = p * jnp.log(base) > room
     held = jnp.sign(lr) * big  # (0 for lr = 0)
+    if per_step == "base":
+        # p * log(base) > room  <=>  base > exp(room / p) for p > 0, and
+        # base < exp(room / p) for p < 0 (never for p == 0).
+        bound = jnp.exp(room / jnp.where(p == 0, 1, p))
+        over = jnp.where(p > 0, base > bound, (p < 0) & (base < bound))
+        return jnp.where(over, held, lr * power(jnp.where(over, 1, base), p))
+    over = p * jnp.log(base) > room
     return jnp.where(over, held, lr * power(base, jnp.where(over, 0, p)))
 
 

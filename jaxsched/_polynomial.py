@@ -78,4 +78,4 @@ class PolynomialDecay(LearningRateSchedule):
             remaining = (k - s) / k
         # remaining > 1 before step 0: the extrapolation holds the largest
         # finite value where it would overflow (finite gradients there).
-        return nx.scaled_power(lr - end, remaining, power, nx.safe_pow) + end
+        return nx.scaled_power(lr - end, remaining, power, nx.safe_pow, per_step="base") + end
