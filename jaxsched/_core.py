@@ -114,6 +114,10 @@ def _make_dataclass(cls: type) -> None:
 # The base class
 
 
+# Arrays of at least this many steps take the fmod-free branch (by default: see _traced).
+PLAIN_BRANCH_MIN_STEPS = 2**14
+
+
 class LearningRateSchedule(Configurable):
     """Base class of every jaxsched schedule (also exported as ``Schedule``).
 
@@ -156,6 +160,8 @@ class LearningRateSchedule(Configurable):
     # hyperparameters that must be integers for its plain form (see _traced);
     # None when it has none.
     _plain: tuple[str, ...] | None = None
+    # The fewest steps an array needs to take the fmod-free branch.
+    _plain_min_steps = PLAIN_BRANCH_MIN_STEPS
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -222,17 +228,20 @@ class LearningRateSchedule(Configurable):
         if self._shifted:
             step = nx.shift(step, self.offset, getattr(self, "hold_before_offset", False))
         if (self._plain is not None and not self._shifted
-                and np.size(step) >= PLAIN_BRANCH_MIN_STEPS):
+                and np.size(step) >= self._plain_min_steps):
             # The formula twice: once for steps in [0, 2**mantissa) with the
             # integral hyperparameters integers, the usual case, without the
             # fmod of nx.wrap and nx.remainder (a library call per element
             # that stops XLA from vectorizing the loop), once as it is. The
             # same formula: vectorized, XLA's cosine can differ from the
-            # scalar one in the fmod loop by an ulp. Only for large arrays of steps (whole
-            # curves): below PLAIN_BRANCH_MIN_STEPS the fmod costs less than
-            # compiling the formula twice, and a scalar or a short array keeps
-            # one formula. Not for shifted steps: the test would depend on the
-            # offset, and under vmap over the offset a lax.cond runs both.
+            # scalar one in the fmod loop by an ulp. Only for arrays of at
+            # least `_plain_min_steps` steps: where the fmod is only for
+            # steps before 0 (the cosines), whole curves (2**14 steps), as
+            # below that the fmod costs less than compiling the formula
+            # twice; where it is on every step (Cyclic), any array. A scalar
+            # step keeps one formula. Not for shifted steps: the test would
+            # depend on the offset, and under vmap over the offset a lax.cond
+            # runs both.
             def plain():
                 with nx.plain_steps():
                     return self._formula(step, *extra)
@@ -291,10 +300,6 @@ class LearningRateSchedule(Configurable):
 
     def __truediv__(self, other: Any) -> Any:
         return LearningRateSchedule._operators.divide(self, other)
-
-
-# Arrays of at least this many steps take the fmod-free branch (_traced).
-PLAIN_BRANCH_MIN_STEPS = 2**14
 
 
 try:  # JAX's tracing state (private; without it, always the nested jit)

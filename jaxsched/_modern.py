@@ -451,6 +451,7 @@ class Cyclic(LearningRateSchedule):
     name: str | None = static_field(default=None)
 
     _plain = ("step_size_up", "step_size_down")  # nx.remainder
+    _plain_min_steps = 2  # (its fmod is on every step, not only before 0)
 
     _dtype_from = "max_lr"
 

@@ -462,9 +462,10 @@ def test_staircase_drops_exactly_at_every_multiple(cls, k, call):
     np.testing.assert_allclose(got, want, rtol=2e-7, atol=0)
 
 
-# Whole curves (arrays of at least PLAIN_BRANCH_MIN_STEPS steps) of the
-# classes whose formula wraps a phase with fmod take a branch without it when
-# every step is in [0, 2**24) (jaxsched/_core.py): the same formula, which XLA
+# Whole curves (arrays of at least PLAIN_BRANCH_MIN_STEPS steps; Cyclic: any
+# array) of the classes whose formula wraps a phase with fmod take a branch
+# without it when every step is in [0, 2**24) (jaxsched/_core.py); one
+# negative step sends the whole array to the fmod branch. The same formula, which XLA
 # vectorizes (its vector cosine can differ from the scalar one that the fmod
 # loop calls by an ulp), within the precision tests' bound of the exact value.
 PLAIN = [row for row in ROWS if row.cls._plain is not None and not row.cls._shifted]
