@@ -19,7 +19,8 @@ import inspect
 import json
 import math
 import numbers
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
@@ -419,6 +420,9 @@ def deserialize(
             _custom_objects.reset(token)
 
 
+_SCALAR_TYPES = frozenset({int, float, str, bool, type(None)})
+
+
 def _check_depth(config: Any, arg: str) -> None:
     """A ValueError naming `arg` when dicts and lists in it nest deeper than
     MAX_CONFIG_DEPTH (checked without recursion, once per deserialize)."""
@@ -433,6 +437,8 @@ def _check_depth(config: Any, arg: str) -> None:
             )
         items = node.values() if isinstance(node, Mapping) else node
         for child in items:
+            if type(child) in _SCALAR_TYPES:  # (most of a long list: fast)
+                continue
             if isinstance(child, (Mapping, list, tuple)):
                 stack.append((child, depth + 1))
 
@@ -750,7 +756,7 @@ def from_json(value: Any, arg: str = "value") -> Any:
             return _decode_key(value, arg)
         return _deserialize(value)
     if isinstance(value, (list, tuple)) and any(
-        isinstance(v, Mapping) for v in value
+        type(v) not in _SCALAR_TYPES and isinstance(v, Mapping) for v in value
     ):  # lists of nested schedules (joins, minimum)
         return [from_json(v, arg) for v in value]
     return value
