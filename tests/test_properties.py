@@ -39,14 +39,14 @@ SETTINGS = settings(
 )
 
 
-def per_row_examples(test, share=1.0):
+def per_row_examples(test, share=1.0, least=2):
     """The hypothesis test, with the row's ``max_examples`` (default 4), times
-    `share` (at least 2) for the costlier tests."""
+    `share` (at least `least`) for the costlier tests."""
     if not callable(test):
-        return lambda t: per_row_examples(t, share=test)
+        return lambda t: per_row_examples(t, share=test, least=least)
 
     def run(row):
-        examples = max(2, round((row.max_examples or SETTINGS.max_examples) * share))
+        examples = max(least, round((row.max_examples or SETTINGS.max_examples) * share))
         examples *= max(STRESS, 1)
         inner = given(data=st.data())(lambda data: test(row, data))
         settings(SETTINGS, max_examples=examples)(inner)()
@@ -169,7 +169,7 @@ def test_curve_is_continuous_at_the_documented_points(row, data):
 
 
 @pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
-@per_row_examples(0.5)  # each example compiles four programs
+@per_row_examples(0.25, least=1)  # each example compiles four programs
 def test_scalar_array_and_jitted_calls_agree(row, data):
     kw, sched = _draw_schedule(row, data)
     # Not far before step 0: there LinearCosineDecay's phase n * step / k is
