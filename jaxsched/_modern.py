@@ -485,5 +485,5 @@ class Cyclic(LearningRateSchedule):
         elif self.mode == "triangular2":
             scale = jnp.exp2(-done)
         else:
-            scale = nx.capped_power(gamma, s)
+            scale = nx.scaled_power(jnp.ones((), dtype), gamma, s)  # gamma ** s, held
         return base + (top - base) * f * scale

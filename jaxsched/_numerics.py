@@ -309,18 +309,6 @@ def safe_pow(x: jax.Array, p: jax.Array) -> jax.Array:
     return jnp.where(zero, at_zero, safe**p)
 
 
-def capped_power(base: jax.Array, power: jax.Array) -> jax.Array:
-    """base ** power for base >= 1, capped at the dtype's largest finite value.
-
-    Where the cap applies the power is not evaluated at all (its base is
-    replaced by 1), so no inf reaches the gradient.
-    """
-    big = jnp.finfo(base.dtype).max
-    over = power * jnp.log(base) > jnp.log(big)
-    safe = jnp.where(over, jnp.ones_like(base), base)
-    return jnp.where(over, big, safe**power)
-
-
 def half_cosine(remaining: jax.Array) -> jax.Array:
     """0.5 * (1 + cos(pi * (1 - remaining))), written as sin(pi/2 * r) ** 2.
 
