@@ -35,6 +35,7 @@ from fractions import Fraction
 from typing import Any, Callable
 
 import jax
+import jax.extend
 import jax.numpy as jnp
 import numpy as np
 from hypothesis import strategies as st
@@ -1679,3 +1680,13 @@ def clear_closures():
 
 
 CALLS = {"eager": _eager, "jit_closure": _jit_closure}
+
+
+def program_size(jaxpr) -> int:
+    """Equations of a jaxpr, nested (inlined) calls counted at each use."""
+    n = 0
+    for eqn in jaxpr.eqns:
+        n += 1
+        for sub in jax.extend.core.jaxprs_in_params(eqn.params):
+            n += program_size(sub)
+    return n

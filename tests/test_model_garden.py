@@ -26,6 +26,7 @@ import optax
 import pytest
 
 import jaxsched
+from cases import program_size
 from reference_model_garden import MG, _tf_cos, _tf_div, mg_linear_warmup
 
 # --------------------------------------------------------------------------
@@ -493,18 +494,6 @@ def test_model_garden_constant_is_a_float_and_no_warmup_is_none():
         assert type(lr) is float and lr == 2.0
 
 
-def _program_size(jaxpr):
-    """Equations of a jaxpr, nested (inlined) calls counted at each use."""
-    import jax.extend
-
-    n = 0
-    for eqn in jaxpr.eqns:
-        n += 1
-        for sub in jax.extend.core.jaxprs_in_params(eqn.params):
-            n += _program_size(sub)
-    return n
-
-
 def test_nested_warmups_evaluate_their_inner_schedule_once():
     # Each warmup evaluates the schedule it wraps once per call (at
     # max(step, warmup_steps)), so the program grows linearly with the depth
@@ -521,7 +510,7 @@ def test_nested_warmups_evaluate_their_inner_schedule_once():
         return sched
 
     steps = jnp.array([0, 5, 10, 19, 100])
-    sizes = {d: _program_size(jax.make_jaxpr(lambda t, d=d: nested(d)(t))(steps).jaxpr)
+    sizes = {d: program_size(jax.make_jaxpr(lambda t, d=d: nested(d)(t))(steps).jaxpr)
              for d in (5, 10)}
     assert sizes[10] < 2.5 * sizes[5], sizes  # linear; doubling gives 32x
     values = jax.jit(lambda s, t: s(t))(nested(10), steps)

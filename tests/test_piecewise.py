@@ -4,22 +4,13 @@ number of boundaries, and exact comparisons for every integer step type."""
 from __future__ import annotations
 
 import jax
-import jax.extend
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import jaxsched
 import reference as ref
-
-
-def _count_equations(jaxpr):
-    n = 0
-    for eqn in jaxpr.eqns:
-        n += 1
-        for sub in jax.extend.core.jaxprs_in_params(eqn.params):
-            n += _count_equations(sub)
-    return n
+from cases import program_size
 
 
 def _schedule(n):
@@ -41,7 +32,7 @@ def test_program_size_does_not_grow_with_the_number_of_boundaries():
         captured = jax.make_jaxpr(lambda t: sched(t))(steps)
         leaves = jax.tree_util.tree_leaves(sched)
         assert len(leaves) == 2  # boundaries and values: one array leaf each
-        sizes[n] = (_count_equations(as_argument.jaxpr), _count_equations(captured.jaxpr))
+        sizes[n] = (program_size(as_argument.jaxpr), program_size(captured.jaxpr))
     assert sizes[100] == sizes[10_000]
     assert sizes[16] == sizes[32]  # the compare path: size independent of n
     largest = sizes[15]  # the longest select chain
