@@ -6,16 +6,20 @@ tanh MLP with a mean squared error.
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 
 
+@partial(jax.jit, static_argnames="n")  # one compilation, not one per op
 def make_data(key, n=256):
     kx, kn = jax.random.split(key)
     x = jax.random.uniform(kx, (n, 1), minval=-1.0, maxval=1.0)
     return x, jnp.sin(3.0 * x) + 0.05 * jax.random.normal(kn, (n, 1))
 
 
+@partial(jax.jit, static_argnames="width")
 def init_mlp(key, width=32):
     k1, k2 = jax.random.split(key)
     return {

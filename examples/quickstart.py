@@ -15,6 +15,7 @@ Run:
 from __future__ import annotations
 
 import argparse
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -23,6 +24,7 @@ import optax
 import jaxsched
 
 
+@partial(jax.jit, static_argnames="n")  # one compilation, not one per op
 def make_data(key, n=512):
     kx, kn = jax.random.split(key)
     x = jax.random.uniform(kx, (n, 1), minval=-1.0, maxval=1.0)
@@ -30,6 +32,7 @@ def make_data(key, n=512):
     return x, y
 
 
+@partial(jax.jit, static_argnames="sizes")
 def init_mlp(key, sizes=(1, 64, 64, 1)):
     params = []
     for k, (m, n) in zip(jax.random.split(key, len(sizes) - 1), zip(sizes[:-1], sizes[1:])):

@@ -90,7 +90,7 @@ def _values_and_grads(floats, others, treedef, steps):
     compile; IEEE arithmetic either way, and only finiteness is checked)."""
     lowered = _program.lower(floats, others, treedef, steps)
     options = {"xla_backend_optimization_level": 0,
-               "xla_llvm_disable_expensive_passes": True}
+               "xla_llvm_disable_expensive_passes": True, "xla_cpu_use_fusion_emitters": False}
     return lowered.compile(compiler_options=options)(floats, others, steps)
 
 
