@@ -77,12 +77,20 @@ def _special_steps(marks):
     return sorted(s for s in steps if s >= 0)
 
 
+# Keras is evaluated on KERAS_STEPS int32 steps, zero-padded: its eager ops
+# compile once per shape, so one shape for every case compiles them once.
+KERAS_STEPS = 512
+
+
 def _keras_values(name, kwargs, steps):
     """Keras 3, eager, on int32 steps. The schedule is vmapped over the steps
     (Keras' ops are JAX functions on its JAX backend): elementwise the same
     float32 arithmetic as one call per step, in one pass."""
     sched = getattr(KS, name)(**kwargs)
-    return np.asarray(jax.vmap(sched)(jnp.asarray(steps, jnp.int32)), np.float64)
+    padded = np.zeros(KERAS_STEPS, np.int32)
+    padded[: len(steps)] = steps
+    values = np.asarray(jax.vmap(sched)(jnp.asarray(padded)), np.float64)
+    return values[: len(steps)]
 
 
 def _reference(name, kwargs, steps):
