@@ -1681,6 +1681,18 @@ def clear_closures():
 
 CALLS = {"eager": _eager, "jit_closure": _jit_closure}
 
+# The base class converts every step on the host (``_numerics.host_step``) and
+# casts it in the compiled program, once for all classes: the other types
+# (narrow, unsigned, half precision, and under jit) and shapes are tried on one row of
+# each way a class consumes the step: the float step of the formula
+# (ExponentialDecay, CosineDecayRestarts' restart index), the raw step
+# compared with boundaries (the piecewise classes), passed to nested
+# schedules (warmups, joins, compositions), or shifted by an offset first.
+STEP_PATHS = {"ExponentialDecay", "CosineDecayRestarts", "PiecewiseConstantDecay",
+              "PiecewiseConstantDecayWithOffset", "LinearWarmup", "PolynomialWarmUp",
+              "WithOffset", "JoinSchedules", "Scaled", "ExponentialDecayWithOffset",
+              "StepCosineDecayWithOffset"}
+
 
 def program_size(jaxpr) -> int:
     """Equations of a jaxpr, nested (inlined) calls counted at each use."""

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import jaxsched
-from cases import EXAMPLES, STEPS, build, public_classes
+from cases import EXAMPLES, STEP_PATHS, STEPS, build, public_classes
 
 NAMES = sorted(EXAMPLES)
 
@@ -123,7 +123,15 @@ def test_static_options_are_part_of_the_tree_structure():
 @pytest.mark.parametrize("name", NAMES)
 def test_result_has_the_shape_of_the_step(name):
     sched = build(name)
-    for shape in [(), (5,), (2, 3), (0,)]:
+    # Any shape, abstractly: the traced body of the compiled call.
+    for shape in [(), (5,), (0,), (4, 1, 2)]:
+        out = jax.eval_shape(sched, jax.ShapeDtypeStruct(shape, jnp.int32))
+        assert out.shape == shape
+    # Compiled and run, values included: a scalar and a 2-D array for every
+    # class, and a 1-D and an empty array for one class of each way a class
+    # consumes the step (STEP_PATHS: the base class owns the call).
+    shapes = [(), (2, 3)] + ([(5,), (0,)] if name in STEP_PATHS else [])
+    for shape in shapes:
         steps = jnp.arange(int(np.prod(shape)), dtype=jnp.int32).reshape(shape) * 7
         out = sched(steps)
         assert out.shape == shape

@@ -13,7 +13,7 @@ import pytest
 
 import jaxsched
 import reference as ref
-from cases import ROW_IDS, ROWS, rates_in
+from cases import ROW_IDS, ROWS, STEP_PATHS, rates_in
 
 F32_MAX = float(np.finfo(np.float32).max)
 # Python-number hyperparameters give JAX's default float (float64 under x64).
@@ -61,17 +61,6 @@ JITTED_STEP_TYPES = ["python-int", "np.int64", "np.uint64", "np.uint32", "jnp.in
 # float64 under x64), the programs the other tests compile anyway.
 COMMON_STEP_TYPES = ["python-int", "python-float", "np.int32", "np.int64", "np.float32",
                      "jnp.int32", "jnp.float32", "np-0d", "jnp-0d"]
-# The base class converts every step on the host (``_numerics.host_step``) and
-# casts it in the compiled program, once for all classes: the other types
-# (narrow, unsigned, half precision, and under jit) are tried on one row of
-# each way a class consumes the step: the float step of the formula
-# (ExponentialDecay, CosineDecayRestarts' restart index), the raw step
-# compared with boundaries (the piecewise classes), passed to nested
-# schedules (warmups, joins, compositions), or shifted by an offset first.
-STEP_PATHS = {"ExponentialDecay", "CosineDecayRestarts", "PiecewiseConstantDecay",
-              "PiecewiseConstantDecayWithOffset", "LinearWarmup", "PolynomialWarmUp",
-              "WithOffset", "JoinSchedules", "Scaled", "ExponentialDecayWithOffset",
-              "StepCosineDecayWithOffset"}
 
 
 @pytest.mark.parametrize("row", DETERMINISTIC, ids=DETERMINISTIC_IDS)
@@ -315,6 +304,8 @@ def test_huge_negative_steps_are_finite(row):
         for name, step in HUGE_NEGATIVE.items():
             if lr_dtype != jnp.float32 and not isinstance(step, (float, np.floating)):
                 continue  # half-precision rates: the most negative (float) steps
+            if name in ("int8-min", "int16-min") and row.id not in STEP_PATHS:
+                continue  # narrow steps: see STEP_PATHS
             got = sched(step)
             assert got.dtype == lr_dtype, (name, lr_dtype)
             assert bool(jnp.isfinite(got)), (name, lr_dtype, got)
