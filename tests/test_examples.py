@@ -43,8 +43,9 @@ def _quiet(fn, *args):
 @pytest.fixture(scope="module")
 def sweep_run():
     """One run of the sweep example's main() (compiling its train loop, twice,
-    is most of its cost), shared by the four tests below: they form one
-    xdist group, so the run happens once, on one worker."""
+    is most of its cost), shared by the four tests below (once per xdist
+    worker that runs one of them: an xdist group would pin them to one worker,
+    but ``--dist loadgroup`` costs the whole suite more than a second run)."""
     module = _load("sweep")
     result, printed = _quiet(
         module.main, ["--per-class", "8", "--steps", str(STEPS), "--top", "5"]
@@ -52,26 +53,19 @@ def sweep_run():
     return module, result, printed
 
 
-SWEEP = pytest.mark.xdist_group("sweep_example")
-
-
-@SWEEP
 def test_sweep_example_trains_every_model_with_its_own_schedule(sweep_run):
     _check_every_model_trains_with_its_own_schedule(sweep_run[1])
 
 
-@SWEEP
 def test_sweep_example_model_equals_training_it_alone_with_optax_sgd(sweep_run):
     module, result, _ = sweep_run
     _check_a_model_equals_training_it_alone_with_optax_sgd(module, result)
 
 
-@SWEEP
 def test_sweep_example_sharded_run_equals_unsharded_run_on_all_devices(sweep_run):
     _check_sharded_run_equals_unsharded_run_on_all_devices(*sweep_run[1:])
 
 
-@SWEEP
 def test_sweep_example_prints_a_ranked_table_and_the_best_config(sweep_run):
     _check_ranked_table_and_best_config(*sweep_run[1:])
 
