@@ -388,8 +388,8 @@ def test_training_loss_gradient_matches_central_differences(case):
     def loss(hp):
         return _loss_after_training_jax(_schedule(name, static, hp))
 
-    grads32 = jax.jit(jax.grad(loss))(_float_hp(hp))
-    assert _all_finite(grads32), grads32
+    # (Float32 gradients are finite at every step for every class alone and
+    # wrapped: test_edges.py; at every boundary of these cases: above.)
     with jax.enable_x64(True):
         ad = jax.jit(jax.grad(loss))(_float_hp(hp))
     lr = _reference_lr(name, static, hp)
