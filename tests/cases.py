@@ -1694,6 +1694,23 @@ STEP_PATHS = {"ExponentialDecay", "CosineDecayRestarts", "PiecewiseConstantDecay
               "StepCosineDecayWithOffset"}
 
 
+# XLA options for programs whose results are only checked for finiteness (or
+# NaN-freedom): no LLVM optimization and the older, simpler fusion emitters,
+# about 2.5x faster to compile. IEEE arithmetic either way, but the last bits
+# of a value may differ from the default pipeline's: never for value checks.
+FAST_COMPILE = {"xla_backend_optimization_level": 0,
+                "xla_llvm_disable_expensive_passes": True,
+                "xla_cpu_use_fusion_emitters": False}
+
+
+def run_for_finiteness(jitted, *args, static=()):
+    """``jitted(*args)``, compiled with FAST_COMPILE. `static`: the indices of
+    static arguments (passed to ``lower``, not to the compiled program)."""
+    lowered = jitted.lower(*args)
+    dynamic = [a for i, a in enumerate(args) if i not in static]
+    return lowered.compile(compiler_options=FAST_COMPILE)(*dynamic)
+
+
 def program_size(jaxpr) -> int:
     """Equations of a jaxpr, nested (inlined) calls counted at each use."""
     n = 0

@@ -34,7 +34,7 @@ import numpy as np
 import pytest
 
 import jaxsched
-from cases import ROW_IDS, ROWS
+from cases import ROW_IDS, ROWS, run_for_finiteness
 
 F32 = np.finfo(np.float32)
 EDGES = [np.inf, -np.inf, F32.max, -F32.max, F32.tiny, -F32.tiny]
@@ -86,12 +86,9 @@ def _split(tree):
 
 
 def _values_and_grads(floats, others, treedef, steps):
-    """One program: compiled without LLVM's optimizations (2.5x faster to
-    compile; IEEE arithmetic either way, and only finiteness is checked)."""
-    lowered = _program.lower(floats, others, treedef, steps)
-    options = {"xla_backend_optimization_level": 0,
-               "xla_llvm_disable_expensive_passes": True, "xla_cpu_use_fusion_emitters": False}
-    return lowered.compile(compiler_options=options)(floats, others, steps)
+    """One program, compiled for speed (cases.FAST_COMPILE: only finiteness
+    is checked)."""
+    return run_for_finiteness(_program, floats, others, treedef, steps, static=(2,))
 
 
 @functools.partial(jax.jit, static_argnums=(2,))

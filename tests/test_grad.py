@@ -23,7 +23,7 @@ import optax
 import pytest
 
 import jaxsched
-from cases import BY_ID, ROWS
+from cases import BY_ID, ROWS, run_for_finiteness
 
 SWEEPS = [row for row in ROWS if row.sweep]
 
@@ -226,8 +226,11 @@ def _max_relative_error(ad, fd):
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_lr_gradient_is_finite_at_every_boundary_in_float32(case):
     _, name, static, hp = case
-    for grads in _grads(name, static, hp, jnp.asarray(BOUNDARY_STEPS, jnp.float32),
-                        jnp.asarray(INT_STEPS, jnp.int32)):
+    # Finiteness only: compiled for speed (cases.FAST_COMPILE).
+    program = _grad_fn(name, tuple(sorted(static.items())))
+    for grads in run_for_finiteness(program, _float_hp(hp),
+                                    jnp.asarray(BOUNDARY_STEPS, jnp.float32),
+                                    jnp.asarray(INT_STEPS, jnp.int32)):
         assert set(grads) == set(hp)
         assert _all_finite(grads), grads
 
@@ -299,7 +302,8 @@ def test_gradient_through_a_vmapped_sweep_is_finite(row):
         rebuilt = jax.tree_util.tree_unflatten(treedef, full)
         return jnp.sum(jax.vmap(lambda s: s(steps))(rebuilt))
 
-    grads = jax.jit(jax.grad(total))([leaves[i] for i in which])
+    # Finiteness only: compiled for speed (cases.FAST_COMPILE).
+    grads = run_for_finiteness(jax.jit(jax.grad(total)), [leaves[i] for i in which])
     assert _all_finite(grads), grads
     for g, i in zip(grads, which):
         assert g.shape == leaves[i].shape
