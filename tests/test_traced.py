@@ -51,14 +51,17 @@ def test_constructor_never_concretizes_traced_hyperparameters(row):
     def run(*traced):
         return row.build({**static, **dict(zip(names, traced))})(STEPS)
 
-    want = run(*values)  # eagerly, with the same (float32) hyperparameters
     total = jax.grad(lambda *t: run(*t).sum(), argnums=tuple(range(len(values))))
 
     @jax.jit  # jit, vmap and grad traced in one program (one compilation)
     def transformed(*t):
-        return run(*t), jax.vmap(run)(*[jnp.stack([v, v]) for v in t]), total(*t)
+        # `want`: built from the same (float32) hyperparameters as concrete
+        # arrays (constants of the program), against which the traced ones
+        # are compared.
+        want = run(*values)
+        return want, run(*t), jax.vmap(run)(*[jnp.stack([v, v]) for v in t]), total(*t)
 
-    jitted, batched, grads = transformed(*values)
+    want, jitted, batched, grads = transformed(*values)
     np.testing.assert_allclose(jitted, want, rtol=1e-6)
     np.testing.assert_allclose(batched, jnp.stack([want, want]), rtol=1e-6)
     # Differentiable with respect to every traced hyperparameter, NaN-free.
