@@ -363,12 +363,28 @@ def _readme_blocks(first: str, last: str) -> list[str]:
     return re.findall(r"```python\n(.*?)```", section, flags=re.S)
 
 
-def test_readme_sweep_and_optax_sections_run():
-    blocks = _readme_blocks("## Sweeps", "## TF Model Garden")
-    assert len(blocks) >= 6
-    namespace: dict = {}
+def _run_blocks(first, last, least):
+    """Every Python block between the two headings, each on its own, in a
+    fresh namespace, as a reader pastes it (test_readme.py leaves these
+    blocks to the tests here); their names, merged, for the checks."""
+    blocks = _readme_blocks(first, last)
+    assert len(blocks) >= least
+    merged: dict = {}
     for block in blocks:
+        namespace: dict = {}
         exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102
+        merged.update(namespace)
+    return merged
+
+
+# The README's sections whose blocks the tests below run (and check).
+README_SECTIONS = [("## Sweeps", "### Gradients through schedules"),
+                   ("### Gradients through schedules", "## With optax"),
+                   ("## With optax", "## TF Model Garden")]
+
+
+def test_readme_sweep_section_runs():
+    namespace = _run_blocks("## Sweeps", "### Gradients through schedules", 3)
     # A few of the values the README talks about, checked independently.
     ref = [
         reference.cosine_decay_restarts(250, lr, 100, t, m)
@@ -379,6 +395,10 @@ def test_readme_sweep_and_optax_sections_run():
     np.testing.assert_allclose(namespace["lrs"], ref, rtol=1e-5)
     assert namespace["curves"].shape == (1000, 8)
     assert len(namespace["members"]) == 8
+
+
+def test_readme_gradients_section_runs():
+    namespace = _run_blocks("### Gradients through schedules", "## With optax", 1)
     # The hypergradient raised a too small rate, and the loss after training fell.
     assert float(jnp.exp(namespace["log_lr"])) > 0.01
     loss_after_training = namespace["loss_after_training"]
@@ -389,6 +409,10 @@ def test_readme_sweep_and_optax_sections_run():
     np.testing.assert_allclose(
         grads.warmup_target, 0.5 * (1 + np.cos(0.2 * np.pi)), rtol=1e-5
     )
+
+
+def test_readme_optax_section_runs():
+    namespace = _run_blocks("## With optax", "## TF Model Garden", 2)
     restored = namespace["train_state"]
     np.testing.assert_array_equal(restored["params"]["w"], np.ones(3))
     assert isinstance(restored["schedule"], jaxsched.CosineDecay)

@@ -22,6 +22,7 @@ import matplotlib
 import pytest
 
 from jaxsched._cli import main
+from test_integration import README_SECTIONS
 
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 
@@ -50,7 +51,28 @@ def test_the_readme_has_its_python_blocks():
     assert len(_python_blocks()) >= 10
 
 
-@pytest.mark.parametrize("i", range(len(_python_blocks())))
+def _checked_elsewhere():
+    """The blocks that test_integration.py runs on their own and checks the
+    results of (README_SECTIONS there): not run twice."""
+    text = README.read_text()
+    found = set()
+    for first, last in README_SECTIONS:
+        start = text.index(first)
+        section = text[start : text.index(last, start)]
+        found.update(textwrap.dedent(b) for b in
+                     re.findall(r"```python\n(.*?)```", section, flags=re.S))
+    return found
+
+
+ON_ITS_OWN = [i for i, b in enumerate(_python_blocks()) if b not in _checked_elsewhere()]
+
+
+def test_every_python_block_is_run_here_or_in_test_integration():
+    assert len(ON_ITS_OWN) >= 8
+    assert len(_python_blocks()) - len(ON_ITS_OWN) == len(_checked_elsewhere()) >= 6
+
+
+@pytest.mark.parametrize("i", ON_ITS_OWN)
 def test_readme_python_block_runs_on_its_own(i, monkeypatch, tmp_path):
     matplotlib.use("Agg")
     monkeypatch.chdir(tmp_path)  # blocks may write files (plots)
