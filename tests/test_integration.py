@@ -377,14 +377,16 @@ def _run_blocks(first, last, least):
     return merged
 
 
-# The README's sections whose blocks the tests below run (and check).
-README_SECTIONS = [("## Sweeps", "### Gradients through schedules"),
-                   ("### Gradients through schedules", "## With optax"),
-                   ("## With optax", "## TF Model Garden")]
+# The README's sections (first heading, next heading) whose blocks the tests
+# below run (and check).
+SWEEPS = ("## Sweeps", "### Gradients through schedules")
+GRADIENTS = ("### Gradients through schedules", "## With optax")
+OPTAX = ("## With optax", "## TF Model Garden")
+README_SECTIONS = [SWEEPS, GRADIENTS, OPTAX]
 
 
 def test_readme_sweep_section_runs():
-    namespace = _run_blocks("## Sweeps", "### Gradients through schedules", 3)
+    namespace = _run_blocks(*SWEEPS, least=3)
     # A few of the values the README talks about, checked independently.
     ref = [
         reference.cosine_decay_restarts(250, lr, 100, t, m)
@@ -398,7 +400,7 @@ def test_readme_sweep_section_runs():
 
 
 def test_readme_gradients_section_runs():
-    namespace = _run_blocks("### Gradients through schedules", "## With optax", 1)
+    namespace = _run_blocks(*GRADIENTS, least=1)
     # The hypergradient raised a too small rate, and the loss after training fell.
     assert float(jnp.exp(namespace["log_lr"])) > 0.01
     loss_after_training = namespace["loss_after_training"]
@@ -412,7 +414,7 @@ def test_readme_gradients_section_runs():
 
 
 def test_readme_optax_section_runs():
-    namespace = _run_blocks("## With optax", "## TF Model Garden", 2)
+    namespace = _run_blocks(*OPTAX, least=2)
     restored = namespace["train_state"]
     np.testing.assert_array_equal(restored["params"]["w"], np.ones(3))
     assert isinstance(restored["schedule"], jaxsched.CosineDecay)

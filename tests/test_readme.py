@@ -22,7 +22,7 @@ import matplotlib
 import pytest
 
 from jaxsched._cli import main
-from test_integration import README_SECTIONS
+from test_integration import README_SECTIONS, _readme_blocks
 
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 
@@ -51,25 +51,16 @@ def test_the_readme_has_its_python_blocks():
     assert len(_python_blocks()) >= 10
 
 
-def _checked_elsewhere():
-    """The blocks that test_integration.py runs on their own and checks the
-    results of (README_SECTIONS there): not run twice."""
-    text = README.read_text()
-    found = set()
-    for first, last in README_SECTIONS:
-        start = text.index(first)
-        section = text[start : text.index(last, start)]
-        found.update(textwrap.dedent(b) for b in
-                     re.findall(r"```python\n(.*?)```", section, flags=re.S))
-    return found
-
-
-ON_ITS_OWN = [i for i, b in enumerate(_python_blocks()) if b not in _checked_elsewhere()]
+# The blocks that test_integration.py runs on their own and checks the
+# results of (its README_SECTIONS): not run twice.
+CHECKED_ELSEWHERE = {textwrap.dedent(b) for section in README_SECTIONS
+                     for b in _readme_blocks(*section)}
+ON_ITS_OWN = [i for i, b in enumerate(_python_blocks()) if b not in CHECKED_ELSEWHERE]
 
 
 def test_every_python_block_is_run_here_or_in_test_integration():
     assert len(ON_ITS_OWN) >= 8
-    assert len(_python_blocks()) - len(ON_ITS_OWN) == len(_checked_elsewhere()) >= 6
+    assert len(_python_blocks()) - len(ON_ITS_OWN) == len(CHECKED_ELSEWHERE) >= 6
 
 
 @pytest.mark.parametrize("i", ON_ITS_OWN)
