@@ -1651,13 +1651,52 @@ def tolerance(dtype) -> dict:
     return dict(rtol=2e-6, atol=1e-7)
 
 
+# One length for the step batches of the tests. Each schedule call compiles a
+# program per shape of its step (XLA's cost, about 30-150 ms each here, is
+# most of the suite's time), so the tests evaluate a 1-D batch of steps
+# padded with its last step to a multiple of BATCH, and keep the first
+# len(steps) values: configs of one structure and dtype then share one
+# program across every test of a worker instead of compiling one per
+# length. (Schedules are elementwise; the padded values are dropped.)
+BATCH = 4096
+
+
+def padded(steps) -> np.ndarray:
+    """A 1-D batch of steps, padded with its last step to a multiple of BATCH."""
+    steps = np.asarray(steps)
+    assert steps.ndim == 1 and steps.size, steps.shape
+    return np.concatenate([steps, np.repeat(steps[-1:], -len(steps) % BATCH)])
+
+
+def on_batch(fn, *args):
+    """``fn(*args)`` where the last argument is a 1-D batch of steps, run on
+    the padded batch; NumPy, the values of the steps given. Other steps
+    (scalars, other shapes, empty) are passed through unchanged."""
+    *rest, steps = args
+    if np.ndim(steps) != 1 or np.size(steps) == 0:
+        return fn(*args)
+    return np.asarray(fn(*rest, padded(steps)))[: np.size(steps)]
+
+
+def batch(sched, steps):
+    """``sched(steps)`` on a padded batch (see BATCH), as NumPy."""
+    return on_batch(sched, steps)
+
+
+# The user's jit with the schedule as an argument: one function for every
+# test, so that its programs (one per schedule structure, step dtype and
+# shape) compile once per worker.
+jit_apply = jax.jit(lambda sched, step: sched(step))
+
+
 # The ways of calling a schedule (the ``call`` fixture): eagerly (which runs
 # its compiled program, as inside the user's jit with the schedule as an
 # argument), and inside a jit with the schedule captured in the closure.
+# Both take 1-D batches padded (BATCH) and give NumPy for them.
 
 
 def _eager(sched, step):
-    return sched(step)
+    return on_batch(lambda t: sched(t), step)
 
 
 @functools.lru_cache(maxsize=64)
@@ -1672,7 +1711,7 @@ def _closure(sched, x64):
 
 def _jit_closure(sched, step):
     x64 = jax.dtypes.canonicalize_dtype(np.int64) == np.int64  # enable_x64 contexts too
-    return _closure(sched, x64)(step)
+    return on_batch(_closure(sched, x64), step)
 
 
 def clear_closures():

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import jaxsched
-from cases import EXAMPLES, build
+from cases import EXAMPLES, batch, build
 from jaxsched._config import KERAS_CLASSES
 
 KS = keras.optimizers.schedules
@@ -75,7 +75,7 @@ def test_keras_rebuilds_the_same_schedule(name, kwargs):
     keras_own = KS.serialize(getattr(KS, name)(**kwargs))
     assert _without_name(exported) == _without_name(keras_own)
     assert _without_name(KS.serialize(rebuilt)) == _without_name(keras_own)
-    np.testing.assert_allclose(np.asarray(ours(STEPS)), _keras_values(rebuilt),
+    np.testing.assert_allclose(batch(ours, STEPS), _keras_values(rebuilt),
                                rtol=2e-6, atol=1e-7)
 
 
@@ -130,7 +130,7 @@ def test_deserialize_takes_the_schedule_of_a_keras_optimizer_config(cls):
     config = _keras_optimizer_config(keras_sched, cls)
     sched = jaxsched.deserialize(config)
     assert isinstance(sched, jaxsched.CosineDecay)
-    np.testing.assert_allclose(np.asarray(sched(STEPS)), _keras_values(keras_sched),
+    np.testing.assert_allclose(batch(sched, STEPS), _keras_values(keras_sched),
                                rtol=2e-6, atol=1e-7)
 
 
@@ -141,7 +141,7 @@ def test_deserialize_of_a_tf_keras_optimizer_config():
             "initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5,
             "staircase": False, "name": None}}}}
     sched = jaxsched.deserialize(config)
-    np.testing.assert_allclose(np.asarray(sched(STEPS)),
+    np.testing.assert_allclose(batch(sched, STEPS),
                                _keras_values(KS.ExponentialDecay(0.1, 10, 0.5)), rtol=2e-6)
 
 

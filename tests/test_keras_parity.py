@@ -25,6 +25,7 @@ import pytest
 
 import jaxsched
 import reference as ref
+from cases import batch
 
 KS = keras.optimizers.schedules
 
@@ -189,7 +190,7 @@ def test_keras_reads_our_serialized_config(name, kwargs):
     steps = np.array([0, 5, 10, 25, 100])
     np.testing.assert_allclose(
         np.asarray(jax.vmap(theirs)(jnp.asarray(steps, jnp.int32))),
-        np.asarray(ours(np.asarray(steps))),
+        batch(ours, steps),
         rtol=1e-6,
     )
 
@@ -203,4 +204,5 @@ def test_keras_serialized_configs_load(name, kwargs, marks):
     steps = np.asarray(_special_steps(marks)[:-1])
     keras_values = _keras_values(name, kwargs, steps)
     exact = _reference(name, kwargs, steps)
-    _check(name, kwargs, steps, np.asarray(ours(steps), np.float64), keras_values, exact)
+    _check(name, kwargs, steps, np.asarray(batch(ours, steps), np.float64), keras_values,
+           exact)

@@ -26,7 +26,7 @@ import optax
 import pytest
 
 import jaxsched
-from cases import program_size
+from cases import jit_apply, on_batch, program_size
 from reference_model_garden import MG, _tf_cos, _tf_div, mg_linear_warmup
 
 # --------------------------------------------------------------------------
@@ -69,7 +69,6 @@ def assert_close(got, want, x64=False):
 # The first case of each class, for the costlier checks (each compiles per argument).
 
 
-_jit_call = jax.jit(lambda sched, step: sched(step))
 
 
 # --------------------------------------------------------------------------
@@ -81,7 +80,7 @@ def test_model_garden_is_nan_where_step_cosine_holds():
     from the last boundary on, and jaxsched is finite and flat there."""
     sched = jaxsched.StepCosineDecayWithOffset([0, 100, 200], [1.0, 0.5, 0.1])
     steps = jnp.array([199, 200, 201, 10**6])
-    got = np.asarray(_jit_call(sched, steps))
+    got = np.asarray(jit_apply(sched, steps))
     assert np.all(np.isfinite(got))
     np.testing.assert_allclose(got[1:], 0.1, rtol=1e-7)
     # Model Garden's last segment: (0.1 - 0) * (cos(pi * (s - 200) / 0) + 1) / 2 + 0
@@ -162,7 +161,7 @@ def test_grad_is_finite_at_edges(name, kwargs, arg):
     def total(v):
         return jnp.sum(build(name, {**kwargs, arg: v})(steps))
 
-    assert np.all(np.isfinite(np.asarray(_jit_call(build(name, kwargs), steps))))
+    assert np.all(np.isfinite(np.asarray(jit_apply(build(name, kwargs), steps))))
     g = jax.jit(jax.grad(total))(value)
     assert np.all(np.isfinite(np.asarray(g))), g
 
@@ -178,8 +177,8 @@ def test_pytree_round_trip_keeps_static_options():
     assert again.after_warmup_lr_sched.hold_before_offset is True
     assert again.name == "w"
     steps = jnp.arange(30)
-    np.testing.assert_array_equal(np.asarray(_jit_call(again, steps)),
-                                  np.asarray(_jit_call(sched, steps)))
+    np.testing.assert_array_equal(np.asarray(jit_apply(again, steps)),
+                                  np.asarray(jit_apply(sched, steps)))
 
 
 # --------------------------------------------------------------------------
@@ -417,7 +416,7 @@ def test_model_garden_optimization_config_builds_the_schedule(params, case):
     assert type(sched).__name__ == name
     steps = [0, 1, 10, 99, 100, 101, 250, 499, 500, 501, 999, 1000, 1001, 5000, 9999,
              10000, 10001, 20000, 20001, 260000, 509999, 510000, 510001, 10**7]
-    assert_close(_jit_call(sched, jnp.asarray(steps)), expected(name, kwargs, steps),
+    assert_close(on_batch(jit_apply, sched, steps), expected(name, kwargs, steps),
                  x64=False)
     again = jaxsched.deserialize(json.loads(json.dumps(jaxsched.serialize(sched))))
     assert again.get_config() == sched.get_config()

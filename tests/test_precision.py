@@ -32,7 +32,8 @@ import pytest
 import jaxsched
 import reference as ref
 from jaxsched._cosine import _restart
-from cases import CALLS, ROWS, STEP_PATHS, Inner, rates_in, restarts_reference
+from cases import (CALLS, ROWS, STEP_PATHS, Inner, batch, jit_apply, on_batch, rates_in,
+                   restarts_reference)
 
 # Extra configs per class (each row's example is always tested): long and
 # short decays, fractional decay_steps, staircase, warmup, every t_mul kind.
@@ -105,9 +106,7 @@ def _with_marks(steps, marks):
         steps = np.union1d(steps, np.asarray(around, steps.dtype))
     else:
         steps = np.union1d(steps.astype(np.float64), around)
-    # Padded (with its last step) to a multiple of 64: configs of one
-    # structure then share one compiled program instead of one per length.
-    return np.concatenate([steps, np.repeat(steps[-1:], -len(steps) % 64)])
+    return steps  # (called on batches padded to cases.BATCH: one length)
 
 
 @pytest.mark.parametrize("row, kw, marks", PRECISION)
@@ -124,6 +123,7 @@ def test_float32_matches_the_float64_reference(row, kw, marks):
             raise AssertionError(how) from err
 
 
+F32_MAX = float(np.finfo(np.float32).max)
 NEGATIVE_STEPS = -np.concatenate(
     [np.arange(1, 3000), [10**5, 10**6 + 3, 2**24 - 1]]
 ).astype(np.int32)
@@ -200,9 +200,9 @@ def _check_float64(row, kw, steps, hyper):
         sched = row.build(kw if hyper == "python" else _as_float64_arrays(kw))
         # Eagerly; for the example also as constants of the user's jit (where
         # s / c becomes s * (1 / c); float32 checks that for every config).
-        calls = [sched(steps)]
+        calls = [batch(sched, steps)]
         if hyper == "python" and kw is row.example:
-            calls.append(jax.jit(lambda s: sched(s))(steps))
+            calls.append(on_batch(jax.jit(lambda s: sched(s)), steps))
         for got in calls:
             assert got.dtype == jnp.float64
             _assert_close(got, _reference(row, kw, steps, rounded=False), 1e-14, 1e-15)
@@ -215,17 +215,20 @@ def test_half_precision_rates_give_results_of_their_dtype(row, dtype):
     # result must then be within one unit in the last place of the dtype.
     kw, rounded = rates_in(row.example, dtype)
     sched = row.build(kw)
-    steps = np.arange(0, 200)
+    # Steps 0..199 (as float32 steps, exact), then the most negative float32
+    # steps, where the value must still be a finite number of the dtype.
+    steps = np.concatenate([np.arange(0, 200), [-1e30, -F32_MAX]]).astype(np.float32)
     # Eagerly; under the user's jit too for one class of each way a class
     # consumes the step (STEP_PATHS; the same traced body either way).
-    calls = [sched(steps)]
+    calls = [batch(sched, steps)]
     if row.id in STEP_PATHS:
-        calls.append(jax.jit(lambda s, t: s(t))(sched, steps))
+        calls.append(on_batch(jit_apply, sched, steps))
     for got in calls:
         assert got.dtype == dtype
-        want = row.reference(steps, rounded)
+        assert np.all(np.isfinite(got[200:].astype(np.float32))), got[200:]
+        want = row.reference(steps[:200], rounded)
         info = jnp.finfo(dtype)
-        _assert_close(got, want, float(info.eps), 0.0, float(info.smallest_normal))
+        _assert_close(got[:200], want, float(info.eps), 0.0, float(info.smallest_normal))
 
 
 def test_noisy_half_precision_rate_gives_its_dtype():

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import jaxsched
-from cases import ROW_IDS, ROWS
+from cases import ROW_IDS, ROWS, jit_apply, on_batch
 
 # The suite draws a fixed set of examples (derandomized: CI is reproducible).
 # JAXSCHED_STRESS=N draws N times as many, at random, to hunt for new cases:
@@ -56,11 +56,14 @@ def per_row_examples(test, share=1.0, least=2):
     return run
 
 
-N_STEPS = 24  # a fixed shape: one compilation per class and static options
+N_STEPS = 24
 INT32_MAX = 2**31 - 1
 
-_jit_apply = jax.jit(lambda sched, step: sched(step))
-_jit_apply_twice = jax.jit(lambda sched, a, b: (sched(a), sched(b)))
+
+def _jit_apply(sched, steps):
+    """The user's jit, the schedule an argument, on a padded batch (one
+    program per class, static options and step dtype for every test)."""
+    return on_batch(jit_apply, sched, steps)
 
 
 def _scale(row, kw):
@@ -177,10 +180,11 @@ def test_scalar_array_and_jitted_calls_agree(row, data):
     # (the value stays finite; see the README's Numerics).
     steps = data.draw(steps_for(row, kw, negative=True), label="steps")
     ints = np.clip(np.round(steps), -(2**31) + 128, 2**31 - 128).astype(np.int32)
-    # Both batches in one user jit (one compilation), the schedule an argument.
-    jitted_both = _jit_apply_twice(sched, steps, ints)
+    # In the user's jit, the schedule an argument (the curve and JSON tests'
+    # program for the float steps).
+    jitted_both = [_jit_apply(sched, steps), _jit_apply(sched, ints)]
     for batch, jitted in zip((steps, ints), jitted_both):
-        array = np.asarray(sched(batch))
+        array = on_batch(sched, batch)
         assert array.dtype == jax.dtypes.canonicalize_dtype(float)
         assert np.all(np.isfinite(array)) or row.noisy
         # An eager call runs the schedule's compiled program; inside the

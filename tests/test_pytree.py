@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import jaxsched
-from cases import EXAMPLES, STEP_PATHS, STEPS, build, public_classes
+from cases import EXAMPLES, STEP_PATHS, STEPS, batch, build, public_classes
 
 NAMES = sorted(EXAMPLES)
 
@@ -50,7 +50,7 @@ def test_flatten_unflatten_round_trip(name):
     again = jax.tree_util.tree_unflatten(treedef, leaves)
     assert type(again) is type(sched)
     steps = np.asarray(STEPS[:-1])
-    np.testing.assert_array_equal(np.asarray(again(steps)), np.asarray(sched(steps)))
+    np.testing.assert_array_equal(batch(again, steps), batch(sched, steps))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -130,9 +130,10 @@ def test_result_has_the_shape_of_the_step(name):
     # Compiled and run, values included: a scalar and a 2-D array for every
     # class, and a 1-D and an empty array for one class of each way a class
     # consumes the step (STEP_PATHS: the base class owns the call).
-    shapes = [(), (2, 3)] + ([(5,), (0,)] if name in STEP_PATHS else [])
+    # (3, 4): the shape of test_step_types' array steps, one program for both.
+    shapes = [(), (3, 4)] + ([(5,), (0,)] if name in STEP_PATHS else [])
     for shape in shapes:
-        steps = jnp.arange(int(np.prod(shape)), dtype=jnp.int32).reshape(shape) * 7
+        steps = np.arange(int(np.prod(shape)), dtype=np.int32).reshape(shape) * 7
         out = sched(steps)
         assert out.shape == shape
         flat = [float(sched(int(s))) for s in np.asarray(steps).reshape(-1)]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import jaxsched
-from cases import EXAMPLES, STEPS, build
+from cases import EXAMPLES, STEPS, batch, build
 from jaxsched._spec import parse_call
 
 NAMES = sorted(EXAMPLES)
@@ -33,8 +33,7 @@ def test_repr_is_a_call_that_rebuilds_the_schedule(name):
     again = parse_call(text)  # literals only, never eval
     assert type(again) is type(sched)
     assert jaxsched.serialize(again) == jaxsched.serialize(sched)
-    np.testing.assert_array_equal(np.asarray(again(np.array(STEPS))),
-                                  np.asarray(sched(np.array(STEPS))))
+    np.testing.assert_array_equal(batch(again, STEPS), batch(sched, STEPS))
 
 
 @pytest.mark.parametrize("name", NAMES)
