@@ -11,7 +11,7 @@ import pytest
 
 import jaxsched
 import reference as ref
-from cases import EXAMPLES, build
+from cases import EXAMPLES, batch, build
 
 NAMES = sorted(EXAMPLES)
 N_STEPS = 45  # crosses every boundary of the catalog examples
@@ -32,7 +32,7 @@ def _expected_rates(name, sched):
     steps = np.arange(N_STEPS)
     if name in REFERENCES:
         return REFERENCES[name](steps, **EXAMPLES[name])
-    return np.asarray([float(sched(int(t))) for t in steps])
+    return np.asarray(batch(sched, steps), np.float64)
 
 
 def _run(optimizers):

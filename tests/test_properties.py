@@ -200,7 +200,7 @@ def test_scalar_array_and_jitted_calls_agree(row, data):
         # value, so two differ by at most twice that (times |log(value /
         # value at 0)| for the exponential family, where an error in the
         # exponent is an error in the value).
-        v0 = max(abs(float(sched(0))), 1e-30)
+        v0 = max(abs(float(on_batch(sched, [0])[0])), 1e-30)
         magnitude = np.maximum(np.abs(array.astype(np.float64)), 1e-30)
         growth = np.abs(np.log(magnitude) - np.log(v0))  # no underflow of the ratio
         peak = max([_peak(array), *map(abs, row.bounds(kw) if row.bounds else ())])

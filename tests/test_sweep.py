@@ -52,6 +52,11 @@ def _call(schedule, step):
     return schedule(step)
 
 
+@jax.jit
+def _call_twice(schedule, step, other):
+    return schedule(step), schedule(other)
+
+
 # --------------------------------------------------------------------------
 # stack + sweep_axes + vmap
 
@@ -71,10 +76,10 @@ def test_batched_schedule_called_directly_broadcasts_against_the_step(name):
     batched = jaxsched.stack(build(name))
     n = len(BY_ID[name].sweep)
     ref = expected(name, STEPS)  # (n, T)
-    at_ten = _call(batched, 10)
+    # A scalar step, and (T, 1) steps with (n,) configs -> (T, n), in one program.
+    at_ten, curves = _call_twice(batched, 10, jnp.asarray(STEPS)[:, None])
     assert at_ten.shape == (n,)
     np.testing.assert_allclose(at_ten, expected(name, 10), **tolerance(at_ten.dtype))
-    curves = _call(batched, jnp.asarray(STEPS)[:, None])  # (T, 1) with (n,) -> (T, n)
     assert curves.shape == (len(STEPS), n)
     np.testing.assert_allclose(curves, ref.T, **tolerance(curves.dtype))
 

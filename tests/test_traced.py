@@ -81,7 +81,9 @@ def test_concrete_hyperparameters_are_still_checked_inside_jit(row):
         return row.build({**row.example, rate: r, **changes})(STEPS)
 
     r = jnp.asarray(row.example[rate], jnp.float32)
-    np.testing.assert_allclose(jax.jit(run)(r), run(r), rtol=1e-6)
+    # Against the concrete rate, a constant of the same program.
+    got, want = jax.jit(lambda t: (run(t), run(r)))(r)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
     if row.positive:
         with pytest.raises(ValueError, match=f"`{row.positive[0]}` must be > 0"):
             jax.jit(lambda r: run(r, **{row.positive[0]: 0}))(r)
@@ -134,10 +136,13 @@ def test_check_under_checkify_names_the_traced_argument_and_value(row):
         sched = jaxsched.check(row.build({**static, **dict(zip(names, traced))}))
         return sched(STEPS)
 
-    checked = jax.jit(checkify.checkify(run))
-    err, out = checked(*values)
+    def run_and_want(*traced):
+        # `want`: the concrete hyperparameters, constants of the same program.
+        return run(*traced), row.build({**static, **dict(zip(names, values))})(STEPS)
+
+    checked = jax.jit(checkify.checkify(run_and_want))
+    err, (out, want) = checked(*values)
     assert err.get() is None
-    want = row.build({**static, **dict(zip(names, values))})(STEPS)
     np.testing.assert_allclose(out, want, rtol=1e-6)
     for arg, bad in _bad_values(row):
         args = [jnp.asarray(bad, jnp.float32) if n == arg else v
