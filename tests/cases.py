@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import os
 from fractions import Fraction
 from typing import Any, Callable
 
@@ -1731,6 +1732,16 @@ STEP_PATHS = {"ExponentialDecay", "CosineDecayRestarts", "PiecewiseConstantDecay
               "PiecewiseConstantDecayWithOffset", "LinearWarmup", "PolynomialWarmUp",
               "WithOffset", "JoinSchedules", "Scaled", "ExponentialDecayWithOffset",
               "StepCosineDecayWithOffset"}
+
+
+# The repository's conftest.py compiles the suite with XLA's older CPU fusion
+# emitters (SUITE_XLA_FLAG there: much faster to compile). These options
+# compile a program with XLA's default instead, to compare the two.
+XLA_DEFAULT_EMITTERS = {"xla_cpu_use_fusion_emitters": True}
+
+
+def suite_uses_older_emitters() -> bool:
+    return "--xla_cpu_use_fusion_emitters=false" in os.environ.get("XLA_FLAGS", "")
 
 
 # XLA options for programs whose results are only checked for finiteness (or

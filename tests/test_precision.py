@@ -32,8 +32,8 @@ import pytest
 import jaxsched
 import reference as ref
 from jaxsched._cosine import _restart
-from cases import (CALLS, ROWS, STEP_PATHS, Inner, batch, jit_apply, on_batch, rates_in,
-                   restarts_reference)
+from cases import (ROWS, STEP_PATHS, XLA_DEFAULT_EMITTERS, Inner, batch, jit_apply, on_batch,
+                   padded, rates_in, restarts_reference, suite_uses_older_emitters)
 
 # Extra configs per class (each row's example is always tested): long and
 # short decays, fractional decay_steps, staircase, warmup, every t_mul kind.
@@ -109,18 +109,58 @@ def _with_marks(steps, marks):
     return steps  # (called on batches padded to cases.BATCH: one length)
 
 
-@pytest.mark.parametrize("row, kw, marks", PRECISION)
-def test_float32_matches_the_float64_reference(row, kw, marks):
-    steps = _with_marks(STEPS, marks)
-    want = _reference(row, kw, steps, rounded=True)
-    for how, call in CALLS.items():  # eagerly and as constants of the user's jit
-        with jax.enable_x64(False):
-            got = call(row.build(kw), steps)
-        assert got.dtype == jnp.float32
-        try:
-            _assert_close(got, want, 1e-6, 1e-7, row.float32_atol(kw, steps))
-        except AssertionError as err:
-            raise AssertionError(how) from err
+@pytest.mark.parametrize("row", REFERENCED, ids=[row.id for row in REFERENCED])
+def test_float32_matches_the_float64_reference(row):
+    # Every config of the row, eagerly (configs of one structure share their
+    # program) and as constants of the user's jit: every config in one
+    # program (one compilation per row instead of one per config).
+    configs = [(kw, _with_marks(STEPS, marks)) for kw, marks in row.all_cases]
+    with jax.enable_x64(False):
+        scheds = [row.build(kw) for kw, _ in configs]
+        eager = [batch(sched, steps) for sched, (_, steps) in zip(scheds, configs)]
+        constants = jax.jit(lambda *ts: [sched(t) for sched, t in zip(scheds, ts)])(
+            *[padded(steps) for _, steps in configs])
+    for i, ((kw, steps), got_eager, got_jit) in enumerate(zip(configs, eager, constants)):
+        want = _reference(row, kw, steps, rounded=True)
+        for how, got in (("eager", got_eager), ("jit_closure", got_jit)):
+            got = np.asarray(got)[: len(steps)]
+            assert got.dtype == np.float32, (i, how)
+            try:
+                _assert_close(got, want, 1e-6, 1e-7, row.float32_atol(kw, steps))
+            except AssertionError as err:
+                raise AssertionError(f"config {i} ({kw}), {how}") from err
+
+
+# Float steps off the integers and beyond the decays: negative, fractional,
+# huge, infinite, NaN.
+ODD_STEPS = np.array([-np.inf, -3.4e38, -1e30, -2.0**31, -1000.5, -1, -0.5, 0.25, 0.5,
+                      7.5, 99.5, 1e7 + 0.5, 2.0**24 + 2, 2.0**31, 1e30, 3.4e38, np.inf,
+                      np.nan], np.float32)
+
+
+@pytest.mark.skipif(not suite_uses_older_emitters(), reason="the suite runs XLA's default")
+@pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
+def test_the_suites_xla_setting_gives_the_bits_of_xla_defaults(row):
+    # conftest.py compiles the suite with XLA's older CPU fusion emitters
+    # (faster to compile); every test's conclusion about values holds for
+    # XLA's default pipeline when both give the same bits. Every config of
+    # every class, at its marks +-1 and the odd float steps, in one program
+    # compiled both ways.
+    configs = [(row.build(kw), padded(_with_marks(STEPS, marks)))
+               for kw, marks in row.all_cases]
+    scheds, ints = [c[0] for c in configs], [c[1] for c in configs]
+    floats = padded(ODD_STEPS)
+    with jax.enable_x64(False):
+        lowered = jax.jit(lambda ss, ii, f: [(s(i), s(f)) for s, i in zip(ss, ii)]).lower(
+            scheds, ints, floats)
+        suite = lowered.compile()(scheds, ints, floats)
+        default = lowered.compile(compiler_options=XLA_DEFAULT_EMITTERS)(scheds, ints, floats)
+    for i, (ours, theirs) in enumerate(zip(jax.tree.leaves(suite), jax.tree.leaves(default))):
+        ours, theirs = np.asarray(ours), np.asarray(theirs)
+        nan = np.isnan(ours)
+        assert np.array_equal(nan, np.isnan(theirs)), i
+        bits = ours.view(np.uint32) == theirs.view(np.uint32)
+        assert np.all(bits | nan), (i, np.flatnonzero(~(bits | nan))[:5])
 
 
 F32_MAX = float(np.finfo(np.float32).max)
