@@ -213,6 +213,8 @@ class LearningRateSchedule(Configurable):
             this = jax.tree.map(jnp.asarray, self)
             step, extra = jax.tree.map(jnp.asarray, (step, extra))
             return this._traced(step, *extra)
+        if _swept(self, step):
+            return _compiled_sweep(self, step, *extra)
         return _compiled(self, step, *extra)
 
     def _rate(self, step: jax.Array, dtype: np.dtype, *extra: Any) -> jax.Array:
@@ -223,12 +225,14 @@ class LearningRateSchedule(Configurable):
         """The dtype of the result; None lets ``_rate`` choose (wrappers)."""
         return nx.result_dtype(getattr(self, self._dtype_from, None))
 
-    def _traced(self, step: jax.Array, *extra: Any) -> jax.Array:
-        """The body of every compiled call (``step`` is a JAX array)."""
+    def _traced(self, step: jax.Array, *extra: Any, sweep: bool = False) -> jax.Array:
+        """The body of every compiled call (``step`` is a JAX array; `sweep`:
+        see ``_compiled_sweep``)."""
         if self._shifted:
             step = nx.shift(step, self.offset, getattr(self, "hold_before_offset", False))
         if (self._plain is not None and not self._shifted
-                and np.size(step) >= self._plain_min_steps):
+                and (np.size(step) >= self._plain_min_steps
+                     or (sweep and not self._plain and np.ndim(step) > 0))):
             # The formula twice: once for steps in [0, 2**mantissa) with the
             # integral hyperparameters integers, the usual case, without the
             # fmod of nx.wrap and nx.remainder (a library call per element
@@ -242,6 +246,12 @@ class LearningRateSchedule(Configurable):
             # step keeps one formula. Not for shifted steps: the test would
             # depend on the offset, and under vmap over the offset a lax.cond
             # runs both.
+            # In a sweep (vmap over the hyperparameters, the steps shared:
+            # _compiled_sweep), the work is configs x steps however few the
+            # steps, and a test on the steps alone (a class whose `_plain` is
+            # empty) stays a lax.cond under vmap: there any array of steps
+            # takes it. (Only the schedule called: a nested schedule's step
+            # may be computed from swept hyperparameters.)
             def plain():
                 with nx.plain_steps():
                     return self._formula(step, *extra)
@@ -327,6 +337,28 @@ def _compiled(schedule: LearningRateSchedule, step: jax.Array, *extra: Any):
     pytree argument: new hyperparameter values reuse the program.
     """
     return schedule._traced(step, *extra)
+
+
+try:  # JAX's vmap tracer (private; without it, sweeps take _compiled)
+    from jax._src.interpreters.batching import BatchTracer as _BatchTracer
+except ImportError:  # pragma: no cover
+    _BatchTracer = None
+
+def _swept(schedule: LearningRateSchedule, step: Any) -> bool:
+    """Under ``vmap`` over hyperparameters with the steps not batched: a
+    sweep of configs over shared steps."""
+    if _BatchTracer is None or isinstance(step, _BatchTracer):
+        return False
+    return any(isinstance(leaf, _BatchTracer) for leaf in jax.tree.leaves(schedule))
+
+
+@jax.jit
+def _compiled_sweep(schedule: LearningRateSchedule, step: jax.Array, *extra: Any):
+    """``_compiled`` for a sweep (see ``_swept``): the same formula, where a
+    formula with an fmod-free branch for plain steps (``_plain``) takes it
+    for any array of steps (see ``_traced``). A jit of its own, so that its
+    programs are cached apart from ``_compiled``'s."""
+    return schedule._traced(step, *extra, sweep=True)
 
 
 _FIELD = object()  # check_schedule: the value is the field `arg` itself

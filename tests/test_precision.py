@@ -32,8 +32,9 @@ import pytest
 import jaxsched
 import reference as ref
 from jaxsched._cosine import _restart
-from cases import (ROWS, STEP_PATHS, XLA_DEFAULT_EMITTERS, Inner, batch, jit_apply, on_batch,
-                   padded, rates_in, restarts_reference, suite_uses_older_emitters)
+from cases import (ROWS, STEP_PATHS, XLA_DEFAULT_EMITTERS, Inner, batch, expected_sweep,
+                   jit_apply, on_batch, padded, rates_in, restarts_reference,
+                   suite_uses_older_emitters)
 
 # Extra configs per class (each row's example is always tested): long and
 # short decays, fractional decay_steps, staircase, warmup, every t_mul kind.
@@ -539,3 +540,34 @@ def test_whole_curves_take_the_fmod_free_branch_with_the_same_values(row):
                 np.testing.assert_allclose(mixed[1:], whole[1:], **tol)
                 want = _reference(row, kw, steps, rounded=True)
                 _assert_close(whole, want, 1e-6, 1e-7, row.float32_atol(kw, steps))
+
+
+# In a sweep (vmap over the hyperparameters, the steps shared), a class whose
+# fmod is only for steps before 0 (`_plain` empty) takes the fmod-free branch
+# for any array of steps: the work is configs x steps, and the test on the
+# steps stays a lax.cond under vmap (jaxsched/_core.py, _compiled_sweep).
+SWEEP_PLAIN = [row for row in PLAIN if not row.cls._plain and row.sweep]
+
+
+@pytest.mark.parametrize("row", SWEEP_PLAIN, ids=[row.id for row in SWEEP_PLAIN])
+def test_sweeps_take_the_fmod_free_branch_with_the_same_values(row):
+    schedules = [row.build(kw) for kw in row.sweep]
+    batched, axes = jaxsched.stack(schedules), jaxsched.sweep_axes(schedules)
+    with jax.enable_x64(False):
+        for steps in (np.arange(64, dtype=np.int32) * 7,  # the fmod-free branch
+                      np.arange(-8, 56, dtype=np.int32) * 7):  # steps before 0: fmod
+            def curves(b, steps=steps):
+                return jax.vmap(lambda s: s(steps), in_axes=(axes,))(b)
+
+            assert "cond[" in str(jax.make_jaxpr(curves)(batched))  # not a select
+            got = np.asarray(jax.jit(curves)(batched))
+            # The reference; before step 0 (warmups: Keras' line divides by
+            # zero there), each member called alone, within the same bound.
+            want = (expected_sweep(row.id, steps) if steps[0] >= 0 else
+                    [batch(sched, steps) for sched in schedules])
+            for member, (g, w) in enumerate(zip(got, want)):
+                try:
+                    _assert_close(g, w, 2e-6, 2e-7)
+                except AssertionError as err:
+                    raise AssertionError(f"member {member}, steps from {steps[0]}") from err
+
