@@ -102,7 +102,7 @@ class Constant(LearningRateSchedule):
         value = nx.saturate(nx.as_float(self.value, dtype), self._result_dtype())
         value = jnp.broadcast_to(value, jnp.broadcast_shapes(value.shape, jnp.shape(step)))
         if jnp.issubdtype(step.dtype, jnp.floating):
-            value = jnp.where(jnp.isnan(step), jnp.nan, value)  # a NaN step is NaN
+            value = nx.where(jnp.isnan(step), jnp.nan, value)  # a NaN step is NaN
         return value
 
 

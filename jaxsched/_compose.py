@@ -158,6 +158,6 @@ class JoinSchedules(LearningRateSchedule):
             # and before its boundary (the branch not taken) the schedule is
             # not extrapolated into overflow and NaN gradients.
             value = jnp.asarray(schedule(jnp.maximum(shifted, 0)))
-            out = jnp.where(shifted >= 0, value, out)
+            out = nx.where(shifted >= 0, value, out)
         return out
 

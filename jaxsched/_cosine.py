@@ -101,7 +101,7 @@ class CosineDecay(LearningRateSchedule):
         kd = nx.safe_divisor(k)
         decayed = alpha + (1 - alpha) * nx.half_cosine((k + w - nx.wrap(s, kd)) / kd)
         warming = (s < w) & (w > 0)  # no warmup line to extrapolate when w == 0
-        return jnp.where(warming, warm, target * decayed)
+        return nx.where(warming, warm, target * decayed)
 
 
 def _geometric_sum(
@@ -122,26 +122,26 @@ def _geometric_sum(
     """
     big = jnp.finfo(base.dtype).max
     small = n < 2**bits
-    e = jnp.where(small, n, 0).astype(jnp.int32)
+    e = nx.where(small, n, 0).astype(jnp.int32)
     total = jnp.zeros_like(base * n)  # the sum over the bits taken so far
     power = jnp.ones_like(base * n)  # base ** (the bits taken so far)
     block_power, block_sum = base, jnp.ones_like(base)  # for 2**bit terms
     for bit in range(bits):
         take = ((e >> bit) & 1) == 1
-        total = jnp.where(take, jnp.minimum(total + power * block_sum, big), total)
-        power = jnp.where(take, jnp.minimum(power * block_power, big), power)
+        total = nx.where(take, jnp.minimum(total + power * block_sum, big), total)
+        power = nx.where(take, jnp.minimum(power * block_power, big), power)
         block_sum = jnp.minimum(block_sum * (1 + block_power), big)
         block_power = jnp.minimum(block_power * block_power, big)
     d = base - 1
-    n_large = jnp.where(small, 0, n)
+    n_large = nx.where(small, 0, n)
     p = jnp.minimum(base**n_large, big)
     near_one = jnp.abs(p - 1) < 0.5
-    large = jnp.where(
-        near_one, jnp.expm1(jnp.where(near_one, n_large, 0) * jnp.log1p(d)), p - 1
+    large = nx.where(
+        near_one, jnp.expm1(nx.where(near_one, n_large, 0) * jnp.log1p(d)), p - 1
     ) / d
     return (
-        jnp.where(small, total, jnp.minimum(large, big)),
-        jnp.where(small, power, p),
+        nx.where(small, total, jnp.minimum(large, big)),
+        nx.where(small, power, p),
     )
 
 
@@ -217,7 +217,7 @@ class CosineDecayRestarts(LearningRateSchedule):
         low = lr * alpha
         decayed = low + peak * nx.half_cosine(remaining)
         held = jnp.abs(peak) == jnp.finfo(dtype).max
-        return jnp.where(past_end, low, jnp.where(held, peak, decayed))
+        return nx.where(past_end, low, nx.where(held, peak, decayed))
 
 
 def _restart(s, k, t):
@@ -227,7 +227,7 @@ def _restart(s, k, t):
     i_uniform = nx.floor_div(s, k)
     # t_mul != 1: geometric periods. `t_g` keeps the branch not taken finite.
     geometric = t != 1
-    t_g = jnp.where(geometric, t, 2 * jnp.ones_like(t))
+    t_g = nx.where(geometric, t, 2 * jnp.ones_like(t))
     # Past max / (4 t**2) (times k when k < 1) a period's length and end are
     # beyond the float range (float32, t_mul=2: from 2e37 steps on): there
     # the geometric branch holds the value of that step. (inf for t < 1: no
@@ -237,7 +237,7 @@ def _restart(s, k, t):
     x = (s_g / k) * (t_g - 1)  # S_i <= s <=> t_g ** i <= 1 + x  (t_g > 1)
     beyond = x <= -1  # log1p undefined: past k / (1 - t) for t < 1, or s < 0
     past_end = beyond & (s > 0)
-    x = jnp.where(beyond, jnp.zeros_like(x), x)
+    x = nx.where(beyond, jnp.zeros_like(x), x)
     # log1p(t - 1): log(t) keeps only a few digits of itself for t near 1.
     i = jnp.maximum(jnp.floor(jnp.log1p(x) / jnp.log1p(t_g - 1)), 0)
     # Check the estimate against the period's start S_i = k * G_i and end
@@ -247,11 +247,11 @@ def _restart(s, k, t):
     total, power = _geometric_sum(t_g, i)
     up = k * (total + power) <= s_g
     down = (k * total > s_g) & (i > 0) & ~up
-    i_geometric = jnp.where(up, i + 1, jnp.where(down, i - 1, i))
+    i_geometric = nx.where(up, i + 1, nx.where(down, i - 1, i))
     previous = power / t_g
-    total = jnp.where(up, total + power, jnp.where(down, total - previous, total))
-    power = jnp.where(up, power * t_g, jnp.where(down, previous, power))
-    i = jnp.where(geometric, i_geometric, i_uniform)
+    total = nx.where(up, total + power, nx.where(down, total - previous, total))
+    power = nx.where(up, power * t_g, nx.where(down, previous, power))
+    i = nx.where(geometric, i_geometric, i_uniform)
     to_end_geometric = k * total + k * power - s_g
     # Uniform branch: the period's end S_(i+1) - s and its length k, written
     # as the first-order expansions of the geometric ones around t == 1.
@@ -264,14 +264,14 @@ def _restart(s, k, t):
     d = t - 1
     i_d = jnp.clip(i_uniform, 0, 1 / jnp.finfo(s.dtype).eps)
     to_end_uniform = (k - jnp.fmod(s, k)) + k * (d * (i_d * (i_d + 1) / 2))
-    to_end = jnp.where(geometric, to_end_geometric, to_end_uniform)
+    to_end = nx.where(geometric, to_end_geometric, to_end_uniform)
     period_uniform = k * (1 + d * i_d)
-    period = jnp.where(geometric, k * power, period_uniform)
+    period = nx.where(geometric, k * power, period_uniform)
     past_end = geometric & past_end
     # Negative steps: period 0 extends backwards (the formula extrapolated).
     i = jnp.maximum(i, 0)
-    to_end = jnp.where(s < 0, k - s, to_end)
-    period = jnp.where(s < 0, k, period)
+    to_end = nx.where(s < 0, k - s, to_end)
+    period = nx.where(s < 0, k, period)
     return i, to_end, period, past_end
 
 
@@ -406,7 +406,7 @@ def _noise_words(step: jax.Array) -> tuple[jax.Array, jax.Array]:
                 return jnp.zeros(step.shape, jnp.uint32), step.astype(jnp.uint32)
             step = jnp.minimum(step, np.uint64(_INT64_MAX)).astype(jnp.int64)
         if bits <= 32:  # the high word is the sign extension
-            high = jnp.where(step < 0, jnp.uint32(0xFFFFFFFF), jnp.uint32(0))
+            high = nx.where(step < 0, jnp.uint32(0xFFFFFFFF), jnp.uint32(0))
             return high, step.astype(jnp.uint32)
         return (step >> 32).astype(jnp.uint32), step.astype(jnp.uint32)
     f = jnp.floor(step.astype(jnp.promote_types(dtype, jnp.float32)))
@@ -415,17 +415,17 @@ def _noise_words(step: jax.Array) -> tuple[jax.Array, jax.Array]:
     # two's complement, in uint32 words.
     m = jnp.abs(f)
     big, nan = m >= 2.0**63, jnp.isnan(f)
-    m = jnp.where(big | nan, 0, m)
+    m = nx.where(big | nan, 0, m)
     mh = jnp.floor(m / 2.0**32)
     high, low = mh.astype(jnp.uint32), (m - mh * 2.0**32).astype(jnp.uint32)
     neg_low = jnp.uint32(0) - low
-    neg_high = ~high + jnp.where(low == 0, jnp.uint32(1), jnp.uint32(0))
+    neg_high = ~high + nx.where(low == 0, jnp.uint32(1), jnp.uint32(0))
     negative = f < 0
-    high, low = jnp.where(negative, neg_high, high), jnp.where(negative, neg_low, low)
+    high, low = nx.where(negative, neg_high, high), nx.where(negative, neg_low, low)
     # Beyond int64: its largest or smallest value.
-    high = jnp.where(big, jnp.where(negative, jnp.uint32(0x80000000),
+    high = nx.where(big, nx.where(negative, jnp.uint32(0x80000000),
                                     jnp.uint32(0x7FFFFFFF)), high)
-    low = jnp.where(big & ~negative, jnp.uint32(0xFFFFFFFF), low)
+    low = nx.where(big & ~negative, jnp.uint32(0xFFFFFFFF), low)
     return high, low
 
 
@@ -443,7 +443,7 @@ def _standard_normal(key: jax.Array, words, dtype) -> jax.Array:
 
     def one(key, hi, lo):
         k = jax.random.fold_in(key, lo)
-        k = jnp.where(hi != 0, jax.random.fold_in(k, hi), k)
+        k = nx.where(hi != 0, jax.random.fold_in(k, hi), k)
         return jax.random.normal(k, (), dtype)
 
     shape = jnp.broadcast_shapes(key.shape, jnp.shape(low))
@@ -615,7 +615,7 @@ class NoisyLinearCosineDecay(LearningRateSchedule):
         # the largest float, so that the noise times a zero cosine is 0.
         var = jnp.minimum(var0 / (1 + jnp.maximum(s, 0)) ** vdecay,
                           jnp.finfo(dtype).max)
-        std = jnp.where(var > 0, jnp.sqrt(nx.safe_divisor(var)), 0)  # finite grad at 0
+        std = nx.where(var > 0, jnp.sqrt(nx.safe_divisor(var)), 0)  # finite grad at 0
         key = self.key if key is None else key
         if not nx.is_key(key):
             key = jax.random.wrap_key_data(jnp.asarray(key).astype(jnp.uint32))

@@ -123,7 +123,7 @@ class PowerAndLinearDecay(LearningRateSchedule):
         # Finite, so that an infinite step gives 0 (rate 0 times -inf is NaN).
         linear = jnp.maximum(linear, -jnp.finfo(dtype).max)
         decayed = jnp.maximum(0, rate * linear)
-        return jnp.where(span > 0, decayed, rate)
+        return nx.where(span > 0, decayed, rate)
 
 
 class PowerDecayWithOffset(LearningRateSchedule):
@@ -168,8 +168,8 @@ class PowerDecayWithOffset(LearningRateSchedule):
             dtype, self.initial_learning_rate, self.power, self.pre_offset_learning_rate
         )
         # A NaN step is NaN (not the pre-offset rate: `s > 0` is False for it).
-        before = jnp.where(jnp.isnan(s), s, pre)
-        return jnp.minimum(jnp.where(s > 0, _power_rate(lr, s, power), before), pre)
+        before = nx.where(jnp.isnan(s), s, pre)
+        return jnp.minimum(nx.where(s > 0, _power_rate(lr, s, power), before), pre)
 
 
 class StepCosineDecayWithOffset(LearningRateSchedule):
@@ -244,16 +244,16 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
         n = values.shape[-1]
         i = nx.count_below(b[..., 1:], s, strict=False)  # b[i] <= s < b[i + 1]
         j = jnp.minimum(i + 1, n - 1)  # == i in the last segment: hold values[-1]
-        start = jnp.where(i == 0, 0, nx.take(b, i))
+        start = nx.where(i == 0, 0, nx.take(b, i))
         length = nx.take(b, j) - nx.take(b, i)
         # Before the offset the first cosine is extrapolated: the step folded
         # into one half period (as CosineDecay does), so that the phase keeps
         # float precision far before it and stays finite at -3e38.
-        s = jnp.where(i == 0, nx.wrap(s, nx.safe_divisor(length)), s)
+        s = nx.where(i == 0, nx.wrap(s, nx.safe_divisor(length)), s)
         # The last segment (length 0) holds values[-1]: remaining 0, not
         # (b[-1] - s) / 1, whose sine is NaN at steps near float32's max.
         # (A NaN step stays NaN.)
-        held = jnp.where(jnp.isnan(s), s, 0)
-        remaining = jnp.where(i == j, held, (start + length - s) / nx.safe_divisor(length))
+        held = nx.where(jnp.isnan(s), s, 0)
+        remaining = nx.where(i == j, held, (start + length - s) / nx.safe_divisor(length))
         v_i, v_j = nx.take(values, i), nx.take(values, j)
         return (v_i - v_j) * nx.half_cosine(remaining) + v_j

@@ -180,16 +180,16 @@ class WarmupStableDecay(LearningRateSchedule):
         decay_start = w + st
         p = jnp.clip((s - decay_start) / jnp.maximum(d, 1), 0, 1)
         cool = _fall(self.decay_type, p)
-        factor = jnp.where(
+        factor = nx.where(
             s < w,
             m + (1 - m) * warm,
-            jnp.where(
+            nx.where(
                 s < decay_start,
                 1,
-                jnp.where(s < decay_start + d, m + (1 - m) * cool, m),
+                nx.where(s < decay_start + d, m + (1 - m) * cool, m),
             ),
         )
-        return jnp.where(jnp.isnan(s), jnp.nan, lr * jnp.maximum(factor, 0))
+        return nx.where(jnp.isnan(s), jnp.nan, lr * jnp.maximum(factor, 0))
 
 
 class InverseSqrtDecay(LearningRateSchedule):
@@ -282,7 +282,7 @@ class InverseSqrtDecay(LearningRateSchedule):
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         lr, w = nx.cast(dtype, self.learning_rate, self.warmup_steps)
         if self.timescale is None:
-            ts = jnp.where(w > 0, w, 10_000)
+            ts = nx.where(w > 0, w, 10_000)
         else:
             ts = nx.as_float(self.timescale, dtype)
         s = jnp.maximum(s, 0)
@@ -292,7 +292,7 @@ class InverseSqrtDecay(LearningRateSchedule):
             warm = jnp.ones_like(s)
         # max(step - w, 0): the branch not taken stays finite (no NaN grads).
         decayed = jnp.sqrt(ts / (jnp.maximum(s - w, 0) + ts))
-        return lr * jnp.where(s < w, warm, decayed)
+        return lr * nx.where(s < w, warm, decayed)
 
 
 class OneCycle(LearningRateSchedule):
@@ -388,16 +388,16 @@ class OneCycle(LearningRateSchedule):
             here = ~taken & ((s <= end) | last)
             length = end - start
             pct = jnp.clip((s - start) / nx.safe_divisor(length), 0, 1)
-            pct = jnp.where(length > 0, pct, 1)  # an empty phase is over
+            pct = nx.where(length > 0, pct, 1)  # an empty phase is over
             # On and past the phase's end exactly 1 (XLA may divide by
             # multiplying with the reciprocal, which can land just below 1).
-            pct = jnp.where(s >= end, 1, pct)
+            pct = nx.where(s >= end, 1, pct)
             a, b = values[i], values[i + 1]
             if self.anneal_strategy == "cos":
                 v = b + (a - b) * nx.half_cosine(1 - pct)
             else:  # exact at both ends (no cancellation against a large start)
                 v = a * (1 - pct) + b * pct
-            out = jnp.where(here, v, out)
+            out = nx.where(here, v, out)
             taken = taken | here
             start = end
         return out
@@ -478,8 +478,8 @@ class Cyclic(LearningRateSchedule):
         # fmod, or s - done * length where that is exact), not always as the
         # difference, which float32 loses for large steps; an infinite step
         # is at the start of a cycle.
-        q = jnp.where(jnp.isinf(s), 0, nx.remainder(s, length, done))
-        f = jnp.where(q <= up, q / up, (length - q) / down)
+        q = nx.where(jnp.isinf(s), 0, nx.remainder(s, length, done))
+        f = nx.where(q <= up, q / up, (length - q) / down)
         if self.mode == "triangular":
             scale = 1
         elif self.mode == "triangular2":

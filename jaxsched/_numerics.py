@@ -195,7 +195,7 @@ def shift(step: jax.Array, offset: ArrayLike, hold: bool = False) -> jax.Array:
         d = s - o
         overflow = ((s ^ o) & (s ^ d)) < 0  # the signs say the difference wrapped
         info = jnp.iinfo(itype)
-        d = jnp.where(overflow, jnp.where(s < 0, info.min, info.max).astype(itype), d)
+        d = where(overflow, where(s < 0, info.min, info.max).astype(itype), d)
     else:
         dtype = default_float()
         for x in (step, offset):
@@ -207,6 +207,32 @@ def shift(step: jax.Array, offset: ArrayLike, hold: bool = False) -> jax.Array:
 
 # --------------------------------------------------------------------------
 # Safe math
+
+
+def where(condition: Any, x: Any, y: Any) -> jax.Array:
+    """``jnp.where(condition, x, y)``, traced inline as one ``select_n``.
+
+    ``jnp.where`` is a ``jit`` of its own, which every trace enters and every
+    lowering emits as a function of its own: a schedule holds dozens (40 in
+    CosineDecayRestarts), most of the trace and lowering time of its first
+    call. Same result: the dtype of ``jnp.result_type(x, y)`` (weak types
+    included: two weakly typed values take ``jnp.where`` itself) and NumPy
+    broadcasting.
+    """
+    dtype = jnp.result_type(x, y)
+    if (_weak(x) and _weak(y)) or jnp.result_type(condition) != np.bool_:
+        return jnp.where(condition, x, y)
+    shape = jnp.broadcast_shapes(np.shape(condition), np.shape(x), np.shape(y))
+    x, y = (jnp.broadcast_to(jax.lax.convert_element_type(v, dtype), shape)
+            for v in (x, y))
+    return jax.lax.select(jnp.broadcast_to(condition, shape), x, y)
+
+
+def _weak(value: Any) -> bool:
+    """A weakly typed value (a Python number, or an array marked weak)."""
+    if isinstance(value, (bool, int, float, complex)):
+        return True
+    return bool(getattr(jax.typeof(value), "weak_type", False))
 
 
 def saturate(x: jax.Array, dtype: np.dtype) -> jax.Array:
@@ -250,11 +276,11 @@ def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
     if per_step == "base":
         # p * log(base) > room  <=>  base > exp(room / p) for p > 0, and
         # base < exp(room / p) for p < 0 (never for p == 0).
-        bound = jnp.exp(room / jnp.where(p == 0, 1, p))
-        over = jnp.where(p > 0, base > bound, (p < 0) & (base < bound))
-        return jnp.where(over, held, lr * power(jnp.where(over, 1, base), p))
+        bound = jnp.exp(room / where(p == 0, 1, p))
+        over = where(p > 0, base > bound, (p < 0) & (base < bound))
+        return where(over, held, lr * power(where(over, 1, base), p))
     over = p * jnp.log(base) > room
-    return jnp.where(over, held, lr * power(base, jnp.where(over, 0, p)))
+    return where(over, held, lr * power(base, where(over, 0, p)))
 
 
 def two_product(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -283,8 +309,8 @@ def floor_div(s: jax.Array, k: jax.Array) -> jax.Array:
     exact in floating point).
     """
     q = jnp.floor(s / k)
-    q = jnp.where((q + 1) * k <= s, q + 1, q)
-    return jnp.where(q * k > s, q - 1, q)
+    q = where((q + 1) * k <= s, q + 1, q)
+    return where(q * k > s, q - 1, q)
 
 
 def ceil_div(s: jax.Array, k: jax.Array) -> jax.Array:
@@ -294,7 +320,7 @@ def ceil_div(s: jax.Array, k: jax.Array) -> jax.Array:
 
 def safe_divisor(d: jax.Array) -> jax.Array:
     """`d` with zeros replaced by ones, for a division in a branch not taken."""
-    return jnp.where(d == 0, jnp.ones_like(d), d)
+    return where(d == 0, jnp.ones_like(d), d)
 
 
 def safe_pow(x: jax.Array, p: jax.Array) -> jax.Array:
@@ -304,9 +330,9 @@ def safe_pow(x: jax.Array, p: jax.Array) -> jax.Array:
     p there is 0 instead of ``0 * log(0) = nan``. A NaN `x` stays NaN.
     """
     zero = x == 0  # (False for NaN, whose power is NaN)
-    safe = jnp.where(zero, jnp.ones_like(x), x)
-    at_zero = jnp.where(p == 0, jnp.ones_like(p), jnp.zeros_like(p))
-    return jnp.where(zero, at_zero, safe**p)
+    safe = where(zero, jnp.ones_like(x), x)
+    at_zero = where(p == 0, jnp.ones_like(p), jnp.zeros_like(p))
+    return where(zero, at_zero, safe**p)
 
 
 def half_cosine(remaining: jax.Array) -> jax.Array:
@@ -333,8 +359,8 @@ def wrap(s: jax.Array, k: jax.Array) -> jax.Array:
         return s
     # (-s at most the largest finite value: fmod(inf, .) is NaN.)
     m = jnp.fmod(jnp.minimum(-s, jnp.finfo(s.dtype).max), 2 * k)
-    m = jnp.where(m > k, 2 * k - m, m)
-    return jnp.where(s < 0, m, s)
+    m = where(m > k, 2 * k - m, m)
+    return where(s < 0, m, s)
 
 
 def remainder(s: jax.Array, k: jax.Array, q: jax.Array) -> jax.Array:

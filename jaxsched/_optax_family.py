@@ -95,9 +95,9 @@ class WarmupCosineDecay(LearningRateSchedule):
         length = k - w
         t = jnp.clip(s - w, 0, length)
         c = nx.half_cosine((length - t) / nx.safe_divisor(length))
-        alpha = jnp.where(peak == 0, 0, end / nx.safe_divisor(peak))
+        alpha = nx.where(peak == 0, 0, end / nx.safe_divisor(peak))
         decayed = peak * ((1 - alpha) * nx.safe_pow(c, exponent) + alpha)
-        return jnp.where(s < w, warm, decayed)
+        return nx.where(s < w, warm, decayed)
 
 
 class PiecewiseScales(LearningRateSchedule):
@@ -192,11 +192,11 @@ class PiecewiseScales(LearningRateSchedule):
             # step compares False everywhere and then gets NaN.
             value = jnp.broadcast_to(v[0], s.shape)
             for j in range(1, v.shape[0]):
-                value = jnp.where(s >= b[j - 1], v[j], value)
-            return jnp.where(jnp.isnan(s), jnp.nan, value)
+                value = nx.where(s >= b[j - 1], v[j], value)
+            return nx.where(jnp.isnan(s), jnp.nan, value)
         i = nx.count_below(b, s, strict=False)
         if self.interpolate_type == "constant":
-            return jnp.where(jnp.isnan(s), jnp.nan, nx.take(v, i))  # NaN step: NaN
+            return nx.where(jnp.isnan(s), jnp.nan, nx.take(v, i))  # NaN step: NaN
         n = b.shape[-1]
         starts = jnp.concatenate([jnp.zeros_like(b[..., :1]), b], axis=-1)
         nxt = jnp.minimum(i + 1, n)

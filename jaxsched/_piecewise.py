@@ -34,9 +34,9 @@ def _in_step_dtype(boundaries, dtype):
         return jnp.clip(boundaries, lo, hi).astype(dtype), below
     b = jnp.floor(boundaries)
     below, above = b < float(info.min), b >= float(info.max)  # max may round up
-    inside = jnp.where(below | above, 0, b).astype(dtype)
+    inside = nx.where(below | above, 0, b).astype(dtype)
     lowest, highest = (jnp.asarray(v, dtype) for v in (info.min, info.max))
-    return jnp.where(above, highest, jnp.where(below, lowest, inside)), below
+    return nx.where(above, highest, nx.where(below, lowest, inside)), below
 
 
 def _comparable(boundaries, step):
@@ -65,7 +65,7 @@ def _segment_index(step, b, below) -> jax.Array:
     extra = 0
     if below is not None:  # boundaries below the integer range, at its minimum
         at_min = step == jnp.iinfo(step.dtype).min
-        extra = jnp.where(at_min, jnp.sum(below, axis=-1), 0)
+        extra = nx.where(at_min, jnp.sum(below, axis=-1), 0)
     if b.ndim == 1 and b.shape[0] > 32:
         # The unrolled search reads the table once per halving: as a constant
         # (a schedule captured by the user's jit), XLA would copy it into
@@ -147,10 +147,10 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                 passed = t > b[j - 1]
                 if below is not None:  # below the integer range: below every step
                     passed = passed | below[j - 1]
-                value = jnp.where(passed, values[j], value)
+                value = nx.where(passed, values[j], value)
         else:  # many values, or values with leading batch axes: search, gather
             value = nx.take(values, _segment_index(t, b, below))
         if jnp.issubdtype(step.dtype, np.floating):
             # searchsorted puts a NaN step past the last boundary: NaN instead.
-            value = jnp.where(jnp.isnan(step), jnp.nan, value)
+            value = nx.where(jnp.isnan(step), jnp.nan, value)
         return value

@@ -71,8 +71,8 @@ class PolynomialDecay(LearningRateSchedule):
             # exact remainder (fmod) rather than as the difference of two
             # large numbers, which float32 loses past 2**24 steps.
             m = jnp.fmod(s, k)
-            to_end = jnp.where((m == 0) | jnp.isinf(s), 0, k - m)
-            remaining = jnp.where(s > 0, to_end, k - s) / (cycles * k)
+            to_end = nx.where((m == 0) | jnp.isinf(s), 0, k - m)
+            remaining = nx.where(s > 0, to_end, k - s) / (cycles * k)
         else:
             s = jnp.minimum(s, k)
             remaining = (k - s) / k

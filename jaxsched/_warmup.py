@@ -63,7 +63,7 @@ class _Warmup(LearningRateSchedule):
         warm = self._warm(jnp.clip(s, -jnp.finfo(dtype).max, w), w, target, dtype)
         # The line extrapolated far before step 0 can leave a half-precision
         # range: hold its largest finite value, as the other schedules do.
-        return nx.saturate(jnp.where(warming, warm, value), out).astype(out)
+        return nx.saturate(nx.where(warming, warm, value), out).astype(out)
 
 
 def _warmup_point(step: jax.Array, warmup_steps) -> jax.Array:
@@ -79,7 +79,7 @@ def _warmup_point(step: jax.Array, warmup_steps) -> jax.Array:
             if jnp.issubdtype(x.dtype, jnp.floating):
                 dtype = jnp.promote_types(dtype, x.dtype)
         step, w = nx.as_float(step, dtype), nx.as_float(w, dtype)
-    return jnp.where(step < w, w, step)
+    return nx.where(step < w, w, step)
 
 
 class LinearWarmup(_Warmup):
@@ -132,7 +132,7 @@ class LinearWarmup(_Warmup):
 
     def _warm(self, s, w, target, dtype):
         init = nx.as_float(self.warmup_learning_rate, dtype)
-        fraction = jnp.where(w > 0, s / nx.safe_divisor(w), 1)
+        fraction = nx.where(w > 0, s / nx.safe_divisor(w), 1)
         return init + fraction * (target - init)
 
 
@@ -180,4 +180,4 @@ class PolynomialWarmUp(_Warmup):
         power = nx.as_float(self.power, dtype)
         # (s <= w here: the base stays bounded, a large power cannot overflow.)
         done = jnp.maximum(s, 1) / nx.safe_divisor(w)
-        return target * jnp.where(w > 0, done, 1) ** power
+        return target * nx.where(w > 0, done, 1) ** power
