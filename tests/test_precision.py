@@ -571,3 +571,30 @@ def test_sweeps_take_the_fmod_free_branch_with_the_same_values(row):
                 except AssertionError as err:
                     raise AssertionError(f"member {member}, steps from {steps[0]}") from err
 
+
+
+def test_inline_where_gives_what_jnp_where_gives():
+    # jaxsched/_numerics.where replaces jnp.where in every formula: the same
+    # dtype, weak type, shape and bits, for the mixes the formulas use.
+    from jaxsched._numerics import where
+
+    f32 = jnp.arange(-2, 4, dtype=jnp.float32).reshape(2, 3)
+    weak = jnp.asarray(0.5)  # a weakly typed array
+    cases = [
+        (f32 > 0, 0, f32), (f32 > 0, f32, 1.5), (f32 > 0, weak, f32),
+        (f32 > 0, f32.astype(jnp.float16), 2.0), (f32 > 0, f32.astype(jnp.bfloat16), f32),
+        (f32 > 0, f32.astype(jnp.int32), 0), (f32 > 0, 1, 2.5),  # both weak: jnp.where
+        (f32[0] > 0, f32, jnp.zeros(3)), (f32 > 0, jnp.ones((1, 3)), f32[:, :1]),
+        (jnp.asarray(True), f32, weak), (f32 > 0, np.float64(3.0), f32),
+    ]
+
+    def both(c, x, y):
+        return where(c, x, y), jnp.where(c, x, y)
+
+    for i, args in enumerate(cases):
+        ours, theirs = jax.eval_shape(both, *args)
+        assert jax.typeof(ours) == jax.typeof(theirs), (i, ours, theirs)
+        ours, theirs = jax.jit(both)(*args)
+        np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs), err_msg=str(i))
+    # One select inline: no nested jit to trace and lower.
+    assert "jit" not in str(jax.make_jaxpr(where)(f32 > 0, f32, 0.0))
