@@ -192,10 +192,15 @@ def shift(step: jax.Array, offset: ArrayLike, hold: bool = False) -> jax.Array:
             jnp.iinfo(d).max <= jnp.iinfo(itype).max for d in (step.dtype, offset.dtype))
     if ints:
         s, o = step.astype(itype), offset.astype(itype)
-        d = s - o
-        overflow = ((s ^ o) & (s ^ d)) < 0  # the signs say the difference wrapped
+        # s - o leaves the range exactly where s < min + o (o > 0) or
+        # s > max + o (o < 0): clamping s first (bounds computed once per
+        # offset, without overflow) saturates the difference there, one
+        # clamp and one subtraction per step.
         info = jnp.iinfo(itype)
-        d = where(overflow, where(s < 0, info.min, info.max).astype(itype), d)
+        zero = jnp.zeros_like(o)
+        lo = info.min + jnp.maximum(o, zero)
+        hi = info.max + jnp.minimum(o, zero)
+        d = jnp.clip(s, lo, hi) - o
     else:
         dtype = default_float()
         for x in (step, offset):

@@ -23,6 +23,7 @@ from jax.typing import ArrayLike
 
 import jaxsched
 import reference as ref
+from cases import jit_apply
 from test_model_garden import assert_close
 
 
@@ -160,6 +161,24 @@ def test_offset_steps_do_not_wrap_around():
         np.testing.assert_allclose(float(sched(step)), want, rtol=2e-6)
     big = 2**40  # a Python int beyond int32: shifted on the host, exactly
     np.testing.assert_allclose(float(sched(big)), 0.0, atol=0)
+
+
+def test_integer_shift_saturates_at_the_ends_of_the_step_dtype():
+    # int32 steps and offsets shift in int32: a difference beyond the range
+    # holds its end instead of wrapping around (step - offset, by hand: a
+    # wrapped difference would land on the other side of the boundary).
+    lo, hi = int(np.iinfo(np.int32).min), int(np.iinfo(np.int32).max)
+    cases = [  # (offset, step, boundary, rate where step - offset > boundary)
+        (-7, hi, hi - 1), (7, lo, lo + 1), (lo, hi, hi - 1), (hi, lo, lo + 1),
+        (lo + 1, -1, hi - 1), (7, hi, hi - 8), (-7, lo, lo + 8), (0, hi, hi - 1),
+    ]
+    for offset, step, boundary in cases:
+        sched = jaxsched.WithOffset(
+            jaxsched.PiecewiseConstantDecay([boundary], [1.0, 0.5]), np.int32(offset))
+        exact = step - offset  # Python int: no overflow
+        want = 0.5 if min(max(exact, lo), hi) > boundary else 1.0
+        for got in (sched(np.int32(step)), jit_apply(sched, np.int32(step))):
+            assert float(got) == want, (offset, step, boundary, exact)
 
 
 @settings(deadline=None, max_examples=40, derandomize=True)
