@@ -339,15 +339,19 @@ def _compiled(schedule: LearningRateSchedule, step: jax.Array, *extra: Any):
     return schedule._traced(step, *extra)
 
 
-try:  # JAX's vmap tracer (private; without it, sweeps take _compiled)
+try:  # JAX's vmap and jit tracers (private; without them, sweeps take _compiled)
     from jax._src.interpreters.batching import BatchTracer as _BatchTracer
+    from jax._src.interpreters.partial_eval import DynamicJaxprTracer as _JaxprTracer
 except ImportError:  # pragma: no cover
-    _BatchTracer = None
+    _BatchTracer = _JaxprTracer = None
 
 def _swept(schedule: LearningRateSchedule, step: Any) -> bool:
     """Under ``vmap`` over hyperparameters with the steps not batched: a
-    sweep of configs over shared steps."""
-    if _BatchTracer is None or isinstance(step, _BatchTracer):
+    sweep of configs over shared steps. Only where ``vmap`` wraps the call
+    itself and the steps are concrete or staged by an outer ``jit`` (a step
+    under ``jvp`` or ``grad`` may carry a batch axis inside)."""
+    if _BatchTracer is None or (isinstance(step, jax.core.Tracer)
+                                and type(step) is not _JaxprTracer):
         return False
     return any(isinstance(leaf, _BatchTracer) for leaf in jax.tree.leaves(schedule))
 

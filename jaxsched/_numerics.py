@@ -219,25 +219,20 @@ def where(condition: Any, x: Any, y: Any) -> jax.Array:
 
     ``jnp.where`` is a ``jit`` of its own, which every trace enters and every
     lowering emits as a function of its own: a schedule holds dozens (40 in
-    CosineDecayRestarts), most of the trace and lowering time of its first
-    call. Same result: the dtype of ``jnp.result_type(x, y)`` (weak types
-    included: two weakly typed values take ``jnp.where`` itself) and NumPy
-    broadcasting.
+    CosineDecayRestarts), much of the trace and lowering time of its first
+    call. Same result where the result is strongly typed: the dtype of
+    ``jax.dtypes.result_type(x, y)``, NumPy broadcasting, OverflowError for
+    a Python int out of the dtype's range. A weakly typed result, or a
+    condition that is not boolean, takes ``jnp.where`` itself.
     """
-    dtype = jnp.result_type(x, y)
-    if (_weak(x) and _weak(y)) or jnp.result_type(condition) != np.bool_:
+    dtype, weak = jax.dtypes.result_type(x, y, return_weak_type_flag=True)
+    if weak or jnp.result_type(condition) != np.bool_:
         return jnp.where(condition, x, y)
     shape = jnp.broadcast_shapes(np.shape(condition), np.shape(x), np.shape(y))
-    x, y = (jnp.broadcast_to(jax.lax.convert_element_type(v, dtype), shape)
-            for v in (x, y))
+    x, y = (jnp.broadcast_to(
+        jnp.asarray(v, dtype) if isinstance(v, (bool, int, float, complex))
+        else jax.lax.convert_element_type(v, dtype), shape) for v in (x, y))
     return jax.lax.select(jnp.broadcast_to(condition, shape), x, y)
-
-
-def _weak(value: Any) -> bool:
-    """A weakly typed value (a Python number, or an array marked weak)."""
-    if isinstance(value, (bool, int, float, complex)):
-        return True
-    return bool(getattr(jax.typeof(value), "weak_type", False))
 
 
 def saturate(x: jax.Array, dtype: np.dtype) -> jax.Array:

@@ -1656,7 +1656,8 @@ def tolerance(dtype) -> dict:
 # program per shape of its step (XLA's cost, about 30-150 ms each here, is
 # most of the suite's time), so the tests evaluate a 1-D batch of steps
 # padded with its last step to a multiple of BATCH, and keep the first
-# len(steps) values: configs of one structure and dtype then share one
+# len(steps) values (every batch of the tests up to 4,096 steps has one
+# length): configs of one structure and dtype then share one
 # program across every test of a worker instead of compiling one per
 # length. (Schedules are elementwise; the padded values are dropped.)
 BATCH = 4096
@@ -1745,9 +1746,10 @@ def suite_uses_older_emitters() -> bool:
 
 
 # XLA options for programs whose results are only checked for finiteness (or
-# NaN-freedom): no LLVM optimization and the older, simpler fusion emitters,
-# about 2.5x faster to compile. IEEE arithmetic either way, but the last bits
-# of a value may differ from the default pipeline's: never for value checks.
+# NaN-freedom): no LLVM optimization and no expensive passes, besides the
+# older fusion emitters (the suite's setting already; XLA's default is the
+# newer ones). IEEE arithmetic either way, but the last bits of a value may
+# differ from the default pipeline's: never for value checks.
 FAST_COMPILE = {"xla_backend_optimization_level": 0,
                 "xla_llvm_disable_expensive_passes": True,
                 "xla_cpu_use_fusion_emitters": False}

@@ -7,7 +7,8 @@
   argument (the pytree path) the same program is inlined, and
   ``test_properties.py`` checks that the two are equal bit for bit for every
   class, so the fixture does not repeat that path. A 1-D batch of steps is
-  evaluated padded to ``cases.BATCH`` steps and comes back as NumPy.
+  evaluated padded to a multiple of ``cases.BATCH`` steps and comes back as
+  NumPy.
 * ``x64``: runs a test with ``jax_enable_x64`` off and on.
 """
 

@@ -16,7 +16,7 @@ import numpy as np
 import optax
 import pytest
 import reference as ref
-from cases import batch
+from cases import batch, jit_apply
 
 import jaxsched
 
@@ -193,7 +193,7 @@ def test_from_callable_joins_a_composition_under_jit_and_optax():
     t = jnp.arange(0, 60)
     want = np.minimum(0.1 * np.asarray(closure(t), np.float64), exp(np.arange(60)))
     assert_close(sched(t), want)
-    assert_close(jax.jit(lambda s, t: s(t))(sched, t), want)
+    assert_close(jit_apply(sched, t), want)
     updates, _ = optax.sgd(sched).update(
         jnp.ones(1), optax.sgd(sched).init(jnp.ones(1))
     )

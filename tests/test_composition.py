@@ -137,7 +137,7 @@ def test_json_round_trip_keeps_nested_class_names(case):
     again = jaxsched.deserialize(json.loads(blob))
     assert type(again) is type(sched)
     steps = _steps(marks)
-    assert_close(jax.jit(lambda s, t: s(t))(again, jnp.asarray(steps)),
+    assert_close(jit_apply(again, jnp.asarray(steps)),
                  np.array([fn(t) for t in steps]), x64=False)
 
 
@@ -171,14 +171,28 @@ def test_integer_shift_saturates_at_the_ends_of_the_step_dtype():
     cases = [  # (offset, step, boundary, rate where step - offset > boundary)
         (-7, hi, hi - 1), (7, lo, lo + 1), (lo, hi, hi - 1), (hi, lo, lo + 1),
         (lo + 1, -1, hi - 1), (7, hi, hi - 8), (-7, lo, lo + 8), (0, hi, hi - 1),
+        # Just inside the range: the clamp must not move these by one.
+        (7, lo + 7, lo), (7, lo + 6, lo), (7, lo + 8, lo), (-7, hi - 7, hi - 1),
+        (-7, hi - 8, hi - 1), (-7, hi - 6, hi - 1),
     ]
     for offset, step, boundary in cases:
-        sched = jaxsched.WithOffset(
-            jaxsched.PiecewiseConstantDecay([boundary], [1.0, 0.5]), np.int32(offset))
-        exact = step - offset  # Python int: no overflow
-        want = 0.5 if min(max(exact, lo), hi) > boundary else 1.0
-        for got in (sched(np.int32(step)), jit_apply(sched, np.int32(step))):
-            assert float(got) == want, (offset, step, boundary, exact)
+        _check_shift(np.int32, offset, step, boundary, lo, hi)
+    # int64 steps and offsets under x64, at int64's ends (boundaries that
+    # float64, which holds boundaries this large, represents exactly).
+    lo, hi = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
+    with jax.enable_x64(True):
+        for offset, step, boundary in [(-7, hi, 0), (7, lo, 0), (7, lo + 7, lo),
+                                       (7, lo + 6, lo), (7, lo + 8, lo)]:
+            _check_shift(np.int64, offset, step, boundary, lo, hi)
+
+
+def _check_shift(dtype, offset, step, boundary, lo, hi):
+    sched = jaxsched.WithOffset(
+        jaxsched.PiecewiseConstantDecay([boundary], [1.0, 0.5]), dtype(offset))
+    exact = step - offset  # Python int: no overflow
+    want = 0.5 if min(max(exact, lo), hi) > boundary else 1.0
+    for got in (sched(dtype(step)), jit_apply(sched, dtype(step))):
+        assert float(got) == want, (dtype, offset, step, boundary, exact)
 
 
 @settings(deadline=None, max_examples=40, derandomize=True)

@@ -66,10 +66,6 @@ def assert_close(got, want, x64=False):
         np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-6 * scale)
 
 
-# The first case of each class, for the costlier checks (each compiles per argument).
-
-
-
 
 # --------------------------------------------------------------------------
 # Values
@@ -107,7 +103,7 @@ def test_piecewise_offset_is_exact_for_large_integer_steps():
     b = 2**30
     sched = jaxsched.PiecewiseConstantDecayWithOffset([b], [1.0, 0.5], offset=7)
     steps = jnp.array([b + 6, b + 7, b + 8], dtype=jnp.int32)
-    for got in (sched(steps), jax.jit(lambda s, t: s(t))(sched, steps)):
+    for got in (sched(steps), jit_apply(sched, steps)):
         np.testing.assert_array_equal(np.asarray(got), [1.0, 1.0, 0.5])
 
 
@@ -512,7 +508,7 @@ def test_nested_warmups_evaluate_their_inner_schedule_once():
     sizes = {d: program_size(jax.make_jaxpr(lambda t, d=d: nested(d)(t))(steps).jaxpr)
              for d in (5, 10)}
     assert sizes[10] < 2.5 * sizes[5], sizes  # linear; doubling gives 32x
-    values = jax.jit(lambda s, t: s(t))(nested(10), steps)
+    values = jit_apply(nested(10), steps)
     assert np.all(np.isfinite(np.asarray(values)))
     # Step 100 is past every warmup: the innermost schedule, 0.1 * 0.5 ** 1.
     assert float(values[-1]) == pytest.approx(0.05, rel=1e-6)

@@ -107,7 +107,7 @@ def _with_marks(steps, marks):
         steps = np.union1d(steps, np.asarray(around, steps.dtype))
     else:
         steps = np.union1d(steps.astype(np.float64), around)
-    return steps  # (called on batches padded to cases.BATCH: one length)
+    return steps  # (called on batches padded to a multiple of cases.BATCH)
 
 
 @pytest.mark.parametrize("row", REFERENCED, ids=[row.id for row in REFERENCED])
@@ -256,20 +256,23 @@ def test_half_precision_rates_give_results_of_their_dtype(row, dtype):
     # result must then be within one unit in the last place of the dtype.
     kw, rounded = rates_in(row.example, dtype)
     sched = row.build(kw)
-    # Steps 0..199 (as float32 steps, exact), then the most negative float32
-    # steps, where the value must still be a finite number of the dtype.
-    steps = np.concatenate([np.arange(0, 200), [-1e30, -F32_MAX]]).astype(np.float32)
+    steps = np.arange(0, 200, dtype=np.int32)
+    # The most negative float32 steps, where the value must still be a
+    # finite number of the dtype.
+    extremes = np.array([-1e30, -F32_MAX], np.float32)
     # Eagerly; under the user's jit too for one class of each way a class
     # consumes the step (STEP_PATHS; the same traced body either way).
-    calls = [batch(sched, steps)]
+    calls = [batch(sched, steps), batch(sched, extremes)]
     if row.id in STEP_PATHS:
-        calls.append(on_batch(jit_apply, sched, steps))
+        calls += [on_batch(jit_apply, sched, steps), on_batch(jit_apply, sched, extremes)]
+    want = row.reference(steps, rounded)
+    info = jnp.finfo(dtype)
     for got in calls:
         assert got.dtype == dtype
-        assert np.all(np.isfinite(got[200:].astype(np.float32))), got[200:]
-        want = row.reference(steps[:200], rounded)
-        info = jnp.finfo(dtype)
-        _assert_close(got[:200], want, float(info.eps), 0.0, float(info.smallest_normal))
+        if len(got) == len(extremes):
+            assert np.all(np.isfinite(got.astype(np.float32))), got
+        else:
+            _assert_close(got, want, float(info.eps), 0.0, float(info.smallest_normal))
 
 
 def test_noisy_half_precision_rate_gives_its_dtype():
@@ -586,6 +589,8 @@ def test_inline_where_gives_what_jnp_where_gives():
         (f32 > 0, f32.astype(jnp.int32), 0), (f32 > 0, 1, 2.5),  # both weak: jnp.where
         (f32[0] > 0, f32, jnp.zeros(3)), (f32 > 0, jnp.ones((1, 3)), f32[:, :1]),
         (jnp.asarray(True), f32, weak), (f32 > 0, np.float64(3.0), f32),
+        (f32 > 0, f32.astype(jnp.int32), 1.5), (f32 > 0, f32 > 1, 1),  # weak results
+        (f32 > 0, weak, f32.astype(jnp.int32)), (f32 > 0, f32.astype(jnp.int32), 2**31 - 1),
     ]
 
     def both(c, x, y):
@@ -596,5 +601,9 @@ def test_inline_where_gives_what_jnp_where_gives():
         assert jax.typeof(ours) == jax.typeof(theirs), (i, ours, theirs)
         ours, theirs = jax.jit(both)(*args)
         np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs), err_msg=str(i))
+    # A Python int out of the dtype's range: an error, as from jnp.where.
+    for fn in (where, jnp.where):
+        with pytest.raises(OverflowError):
+            jax.jit(lambda a, fn=fn: fn(a > 0, a, 2**40))(f32.astype(jnp.int32))
     # One select inline: no nested jit to trace and lower.
     assert "jit" not in str(jax.make_jaxpr(where)(f32 > 0, f32, 0.0))

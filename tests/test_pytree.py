@@ -143,8 +143,11 @@ def test_result_has_the_shape_of_the_step(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_result_dtype_follows_the_rate(name, x64):
     default = jnp.float64 if x64 else jnp.float32
-    # (On a padded batch: the values tests' program.)
+    # On a padded batch (the values tests' program); a scalar step on one
+    # row of each way a class consumes the step (the base class's conversion).
     assert batch(build(name), [5]).dtype == default
+    if name in STEP_PATHS:
+        assert build(name)(5).dtype == default
     if build(name)._result_dtype() is None:
         return  # wrappers: the inner schedules' dtype, checked below
     # A float32 rate gives float32 also under x64. (bfloat16 and float16
