@@ -221,17 +221,18 @@ def where(condition: Any, x: Any, y: Any) -> jax.Array:
     lowering emits as a function of its own: a schedule holds dozens (40 in
     CosineDecayRestarts), much of the trace and lowering time of its first
     call. Same result where the result is strongly typed: the dtype of
-    ``jax.dtypes.result_type(x, y)``, NumPy broadcasting, OverflowError for
-    a Python int out of the dtype's range. A weakly typed result, or a
+    ``jax.dtypes.result_type(x, y)``, NumPy broadcasting, Python numbers
+    converted as jnp.where converts them. A weakly typed result, or a
     condition that is not boolean, takes ``jnp.where`` itself.
     """
     dtype, weak = jax.dtypes.result_type(x, y, return_weak_type_flag=True)
     if weak or jnp.result_type(condition) != np.bool_:
         return jnp.where(condition, x, y)
     shape = jnp.broadcast_shapes(np.shape(condition), np.shape(x), np.shape(y))
-    x, y = (jnp.broadcast_to(
-        jnp.asarray(v, dtype) if isinstance(v, (bool, int, float, complex))
-        else jax.lax.convert_element_type(v, dtype), shape) for v in (x, y))
+    # (A Python number becomes an array of JAX's default type first, as in
+    # jnp.where: an int beyond int32 raises OverflowError without x64.)
+    x, y = (jnp.broadcast_to(jax.lax.convert_element_type(jnp.asarray(v), dtype), shape)
+            for v in (x, y))
     return jax.lax.select(jnp.broadcast_to(condition, shape), x, y)
 
 
