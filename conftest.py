@@ -15,8 +15,8 @@ import os
 # take about 40% less, and the suite about 30% less wall time. They gave the
 # same bits where compared: test_precision.py compiles one program per class
 # holding every config both ways and compares them, and CI runs the
-# precision and Keras parity files again with XLA's defaults. JAXSCHED_XLA_DEFAULTS=1 leaves XLA's settings
-# alone.
+# precision and Keras parity files again with XLA's defaults.
+# JAXSCHED_XLA_DEFAULTS=1 leaves XLA's settings alone.
 SUITE_XLA_FLAG = "--xla_cpu_use_fusion_emitters=false"
 XLA_DEFAULTS = os.environ.get("JAXSCHED_XLA_DEFAULTS") == "1"
 

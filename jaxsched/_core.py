@@ -312,11 +312,15 @@ class LearningRateSchedule(Configurable):
         return LearningRateSchedule._operators.divide(self, other)
 
 
-try:  # JAX's tracing state (private; without it, always the nested jit)
+try:  # JAX's tracing state (private; without it, always the nested jit, and
+    # sweeps take _compiled)
     from jax._src.core import trace_ctx as _trace_ctx
+    from jax._src.interpreters.batching import BatchTrace as _BatchTrace
+    from jax._src.interpreters.batching import BatchTracer as _BatchTracer
     from jax._src.interpreters.partial_eval import DynamicJaxprTrace as _JaxprTrace
+    from jax._src.interpreters.partial_eval import DynamicJaxprTracer as _JaxprTracer
 except ImportError:  # pragma: no cover
-    _trace_ctx = _JaxprTrace = None
+    _trace_ctx = _JaxprTrace = _JaxprTracer = _BatchTrace = _BatchTracer = None
 
 
 def _staging() -> bool:
@@ -339,19 +343,15 @@ def _compiled(schedule: LearningRateSchedule, step: jax.Array, *extra: Any):
     return schedule._traced(step, *extra)
 
 
-try:  # JAX's vmap and jit tracers (private; without them, sweeps take _compiled)
-    from jax._src.interpreters.batching import BatchTracer as _BatchTracer
-    from jax._src.interpreters.partial_eval import DynamicJaxprTracer as _JaxprTracer
-except ImportError:  # pragma: no cover
-    _BatchTracer = _JaxprTracer = None
-
 def _swept(schedule: LearningRateSchedule, step: Any) -> bool:
     """Under ``vmap`` over hyperparameters with the steps not batched: a
     sweep of configs over shared steps. Only where ``vmap`` wraps the call
-    itself and the steps are concrete or staged by an outer ``jit`` (a step
-    under ``jvp`` or ``grad`` may carry a batch axis inside)."""
-    if _BatchTracer is None or (isinstance(step, jax.core.Tracer)
-                                and type(step) is not _JaxprTracer):
+    itself (the current trace) and the steps are concrete or staged by an
+    outer ``jit`` (a step under ``jvp`` or ``grad`` may carry a batch axis
+    inside). An eager call returns at the first test."""
+    if _trace_ctx is None or type(_trace_ctx.trace) is not _BatchTrace:
+        return False
+    if isinstance(step, jax.core.Tracer) and type(step) is not _JaxprTracer:
         return False
     return any(isinstance(leaf, _BatchTracer) for leaf in jax.tree.leaves(schedule))
 

@@ -197,9 +197,8 @@ def shift(step: jax.Array, offset: ArrayLike, hold: bool = False) -> jax.Array:
         # offset, without overflow) saturates the difference there, one
         # clamp and one subtraction per step.
         info = jnp.iinfo(itype)
-        zero = jnp.zeros_like(o)
-        lo = info.min + jnp.maximum(o, zero)
-        hi = info.max + jnp.minimum(o, zero)
+        lo = info.min + jnp.maximum(o, 0)
+        hi = info.max + jnp.minimum(o, 0)
         d = jnp.clip(s, lo, hi) - o
     else:
         dtype = default_float()

@@ -1698,7 +1698,7 @@ jit_apply = jax.jit(lambda sched, step: sched(step))
 
 
 def _eager(sched, step):
-    return on_batch(lambda t: sched(t), step)
+    return on_batch(sched, step)
 
 
 @functools.lru_cache(maxsize=64)

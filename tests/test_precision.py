@@ -575,7 +575,6 @@ def test_sweeps_take_the_fmod_free_branch_with_the_same_values(row):
                     raise AssertionError(f"member {member}, steps from {steps[0]}") from err
 
 
-
 def test_inline_where_gives_what_jnp_where_gives():
     # jaxsched/_numerics.where replaces jnp.where in every formula: the same
     # dtype, weak type, shape and bits, for the mixes the formulas use.
