@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 from typing import Any
 
 import jax
@@ -256,11 +257,11 @@ def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
     Saturation is decided in logarithms, where the value or the power alone
     would overflow: ``p * log(base) > log(max / max(|lr|, 1))`` (with a
     margin of 2**-10, 0.1%, for the rounding of that product). Where it
-    holds, the power is not evaluated at all (its argument that varies with
-    the step is replaced by a harmless one: the double ``where`` that keeps
-    NaN out of the cotangents of the branch not taken), and the value is the
-    largest finite one (0 for ``lr = 0``). So for ``|lr| < 1`` the value
-    holds the largest float from where it is ``|lr| * max`` on.
+    holds, the value is the largest finite one (0 for ``lr = 0``), and the
+    power's argument that varies with the step is replaced by a harmless one
+    in the derivatives (the double ``where`` that keeps NaN out of the
+    cotangents of the branch not taken). So for ``|lr| < 1`` the value holds
+    the largest float from where it is ``|lr| * max`` on.
 
     ``per_step`` names the argument that varies with the step, so that no
     logarithm is taken per step: ``"p"`` (a hyperparameter base, as
@@ -269,18 +270,56 @@ def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
     ``remaining ** power``) tests the base against ``exp(room / p)``,
     computed once per configuration: one compare per step. The power keeps
     its hyperparameter operand as it is (XLA simplifies ``x ** 1.0``).
+
+    The guards that only keep derivatives finite (the inner ``where``, the
+    zero test of :func:`safe_pow`) are in the JVP alone: the value is
+    computed with a plain power and one select, the same numbers with
+    fewer operations per step (a ``custom_jvp``).
     """
+    return _scaled_power(power, per_step, lr, base, p)
+
+
+def _overflows(lr, base, p, per_step):
+    """(where ``lr * base ** p`` would pass the largest float, the value held
+    there, the bound on the base for `per_step` "base"), for
+    :func:`scaled_power`."""
     big = np.finfo(p.dtype).max
     room = float(np.log(big)) - 2.0**-10 - jnp.log(jnp.maximum(jnp.abs(lr), 1))
     held = jnp.sign(lr) * big  # (0 for lr = 0)
     if per_step == "base":
         # p * log(base) > room  <=>  base > exp(room / p) for p > 0, and
-        # base < exp(room / p) for p < 0 (never for p == 0).
+        # base < exp(room / p) for p < 0 (never for p == 0; `<=` there, as
+        # the bound is 0 where it underflows: 0 ** p is held too).
         bound = jnp.exp(room / where(p == 0, 1, p))
-        over = where(p > 0, base > bound, (p < 0) & (base < bound))
-        return where(over, held, lr * power(where(over, 1, base), p))
-    over = p * jnp.log(base) > room
-    return where(over, held, lr * power(base, where(over, 0, p)))
+        over = where(p > 0, base > bound, (p < 0) & (base <= bound))
+        return over, held, bound
+    return p * jnp.log(base) > room, held, None
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0, 1))
+def _scaled_power(power, per_step, lr, base, p):
+    # (safe_pow and jnp.power agree wherever the value is not held: 0 ** p
+    # is held for p < 0, see the bound above.)
+    over, held, bound = _overflows(lr, base, p, per_step)
+    if per_step == "base":
+        # min(base, bound): the same where the value is not held, an
+        # operation between the multiplications of the step by constants
+        # (``(k - s) / k`` and `lr`) that XLA would otherwise reassociate
+        # when ``p == 1`` (``s * (-0.1 * 0.1)``: 5e-9 at a rate of exactly 0).
+        # (No bound for p <= 0, where only small bases are held.)
+        base = jnp.minimum(base, where(p > 0, bound, jnp.inf))
+    return where(over, held, lr * jnp.power(base, p))
+
+
+@_scaled_power.defjvp
+def _scaled_power_jvp(power, per_step, primals, tangents):
+    def guarded(lr, base, p):
+        over, held, _ = _overflows(lr, base, p, per_step)
+        if per_step == "base":
+            return where(over, held, lr * power(where(over, 1, base), p))
+        return where(over, held, lr * power(base, where(over, 0, p)))
+
+    return jax.jvp(guarded, primals, tangents)
 
 
 def two_product(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -323,16 +362,28 @@ def safe_divisor(d: jax.Array) -> jax.Array:
     return where(d == 0, jnp.ones_like(d), d)
 
 
+@jax.custom_jvp
 def safe_pow(x: jax.Array, p: jax.Array) -> jax.Array:
     """x ** p for x >= 0, with finite gradients at x == 0.
 
-    ``0 ** p`` is 0 for p > 0 and 1 for p == 0; the gradient with respect to
-    p there is 0 instead of ``0 * log(0) = nan``. A NaN `x` stays NaN.
+    ``0 ** p`` is 0 for p > 0 and 1 for p == 0 (XLA's power: the value is
+    computed by it alone); the derivatives there are those of a guarded
+    power, 0 instead of ``0 * log(0) = nan`` with respect to p (a
+    ``custom_jvp``: the guard costs nothing when nothing is differentiated).
+    A NaN `x` stays NaN.
     """
-    zero = x == 0  # (False for NaN, whose power is NaN)
-    safe = where(zero, jnp.ones_like(x), x)
-    at_zero = where(p == 0, jnp.ones_like(p), jnp.zeros_like(p))
-    return where(zero, at_zero, safe**p)
+    return jnp.power(x, p)
+
+
+@safe_pow.defjvp
+def _safe_pow_jvp(primals, tangents):
+    def guarded(x, p):
+        zero = x == 0  # (False for NaN, whose power is NaN)
+        safe = where(zero, jnp.ones_like(x), x)
+        at_zero = where(p == 0, jnp.ones_like(p), jnp.zeros_like(p))
+        return where(zero, at_zero, safe**p)
+
+    return jax.jvp(guarded, primals, tangents)
 
 
 def half_cosine(remaining: jax.Array) -> jax.Array:
@@ -353,9 +404,13 @@ def wrap(s: jax.Array, k: jax.Array) -> jax.Array:
     exact), then reflected into [0, k] (exact too), gives the same value with
     the phase at float precision, where ``(k - s) / k`` for s = -10**6,
     k = 7 has lost every digit of it. Steps >= 0 pass unchanged; -inf gives
-    the phase of the largest finite negative step.
+    the phase of the largest finite negative step. (In :func:`plain_steps`,
+    the steps are known to need no reduction: see there.)
     """
-    if _PLAIN.get():  # steps in [0, 2**mantissa): see `plain_steps`
+    plain = _PLAIN.get()  # see `plain_steps`
+    if plain == "mirror":  # s >= -2 * k: |s| <= 2 * k, the cosine is even
+        return jnp.abs(s)
+    if plain:  # s >= 0
         return s
     # (-s at most the largest finite value: fmod(inf, .) is NaN.)
     m = jnp.fmod(jnp.minimum(-s, jnp.finfo(s.dtype).max), 2 * k)
@@ -381,12 +436,16 @@ _PLAIN = contextvars.ContextVar("jaxsched_plain_steps", default=False)
 
 
 @contextlib.contextmanager
-def plain_steps():
+def plain_steps(mirror: bool = False):
     """While tracing in this context, steps are known to lie in
     ``[0, 2**mantissa)`` of the compute dtype (integers exactly
     representable) and the hyperparameters a class lists as integral to be
     integers: :func:`wrap` returns the step as it is and :func:`remainder`
-    subtracts instead of calling ``fmod``.
+    subtracts instead of calling ``fmod``. With `mirror` (steps shifted by
+    an offset), steps may also lie in ``[-2 * k, 0)`` of the `k` that
+    :func:`wrap` gets: it returns ``|s|`` (in [0, 2 * k], where the cosine
+    is the same, its phase ``(k - |s|) / k`` in [-1, 1] and exact)
+    instead of reducing ``-s`` with ``fmod``.
 
     ``fmod`` is a library call per element that stops XLA from vectorizing
     the whole fused loop around it (a cosine curve took 1.7x the time of the
@@ -394,7 +453,7 @@ def plain_steps():
     The call harness traces the formula a second time in this context, for
     the branch of a ``lax.cond`` taken when the steps allow it.
     """
-    token = _PLAIN.set(True)
+    token = _PLAIN.set("mirror" if mirror else True)
     try:
         yield
     finally:

@@ -7,8 +7,10 @@ and config are the base's, evaluated at ``step - offset``.
 
 from __future__ import annotations
 
+import jax.numpy as jnp
 from jax.typing import ArrayLike
 
+from . import _numerics as nx
 from ._core import LearningRateSchedule, static_field
 from ._cosine import CosineDecay
 from ._exponential import ExponentialDecay
@@ -178,3 +180,10 @@ class CosineDecayWithOffset(_Offset, CosineDecay):
     """
 
     base_lr_class = CosineDecay
+
+    def _plain_offset_ok(self):
+        # Steps from 0 on, shifted: s >= -offset, within the mirror of the
+        # wrap (s >= -2 * decay_steps; the warmup's line has no wrap).
+        dtype = nx.compute_dtype(self._result_dtype())
+        o, k = nx.cast(dtype, self.offset, self.decay_steps)
+        return jnp.all(o <= 2 * k)

@@ -415,3 +415,44 @@ def test_grad_of_a_whole_schedule_with_integer_leaves():
     np.testing.assert_allclose(g.initial_learning_rate, 0.5**0.3, rtol=1e-6)
     np.testing.assert_allclose(g.decay_rate, 0.1 * 0.3 * 0.5 ** (0.3 - 1), rtol=1e-6)
     assert g.decay_steps.dtype == jax.dtypes.float0
+
+
+def test_power_guards_act_on_derivatives_only():
+    # nx.safe_pow and nx.scaled_power compute their values with a plain
+    # power; their guards are in a custom JVP. Values and derivatives by hand.
+    from jaxsched import _numerics as nx
+
+    f32 = jnp.float32
+    grad_x = jax.grad(nx.safe_pow, argnums=0)
+    grad_p = jax.grad(nx.safe_pow, argnums=1)
+    for x, p, value, dx, dp in [
+        (0.0, 0.0, 1.0, 0.0, 0.0),  # 0 ** 0 = 1; the guard: no 0 * log(0)
+        (0.0, 0.5, 0.0, 0.0, 0.0),
+        (0.0, 2.0, 0.0, 0.0, 0.0),
+        (2.0, 3.0, 8.0, 12.0, 8.0 * np.log(2.0)),
+        (0.25, 0.5, 0.5, 1.0, 0.5 * np.log(0.25)),
+    ]:
+        args = (f32(x), f32(p))
+        np.testing.assert_allclose(float(nx.safe_pow(*args)), value, rtol=1e-6)
+        np.testing.assert_allclose(float(grad_x(*args)), dx, rtol=1e-6, atol=0)
+        np.testing.assert_allclose(float(grad_p(*args)), dp, rtol=1e-6, atol=0)
+
+    big = float(np.finfo(np.float32).max)
+    for per_step, base, p in [("base", 1e30, 2.0), ("p", 10.0, 100.0), ("base", 0.0, -1.0)]:
+        def f(lr, base, p, per_step=per_step):
+            return nx.scaled_power(lr, base, p, nx.safe_pow, per_step)
+
+        args = (f32(0.5), f32(base), f32(p))
+        assert float(f(*args)) == big  # held, for |lr| < 1 too
+        grads = jax.grad(f, argnums=(0, 1, 2))(*args)
+        assert [float(g) for g in grads] == [0.0, 0.0, 0.0]
+    # Below the bound: lr * base ** p and its derivatives.
+    lr, base, p = f32(0.5), f32(3.0), f32(2.0)
+    for per_step in ("base", "p"):
+        def f(lr, base, p, per_step=per_step):
+            return nx.scaled_power(lr, base, p, nx.safe_pow, per_step)
+
+        np.testing.assert_allclose(float(f(lr, base, p)), 4.5, rtol=1e-6)
+        grads = jax.grad(f, argnums=(0, 1, 2))(lr, base, p)
+        np.testing.assert_allclose([float(g) for g in grads],
+                                   [9.0, 3.0, 4.5 * np.log(3.0)], rtol=1e-6)

@@ -545,6 +545,52 @@ def test_whole_curves_take_the_fmod_free_branch_with_the_same_values(row):
                 _assert_close(whole, want, 1e-6, 1e-7, row.float32_atol(kw, steps))
 
 
+# Offset cosines: a whole curve of steps in [0, 2**24) takes the fmod-free
+# branch when the offset is at most twice the wrapped period (decay_steps; the
+# first segment's length), as the shifted steps before 0 are then only
+# reflected (nx.wrap's mirror), not reduced; a larger offset takes fmod.
+SHIFTED_PLAIN = [row for row in ROWS if row.cls._plain is not None and row.cls._shifted]
+
+
+def _mirror_span(kw):
+    """Twice the period the cosine wraps before the offset, by hand."""
+    if "decay_steps" in kw:
+        return 2 * kw["decay_steps"]
+    b = kw["boundaries"]
+    return 2 * (b[1] - b[0]) if len(b) > 1 else None
+
+
+@pytest.mark.parametrize("row", SHIFTED_PLAIN, ids=[row.id for row in SHIFTED_PLAIN])
+def test_offset_curves_take_the_fmod_free_branch_within_the_mirror(row):
+    from jaxsched._core import PLAIN_BRANCH_MIN_STEPS
+
+    n = PLAIN_BRANCH_MIN_STEPS
+    tested = 0
+    for kw, _ in row.all_cases:
+        span = _mirror_span(kw)
+        if span is None or kw.get("hold_before_offset"):
+            continue
+        for offset in (kw.get("offset", 0), span, span + 1):
+            cfg = dict(kw, offset=offset)
+            # Shifted steps from -offset on, with -span, -span/2 and -1 +-1.
+            marks = offset + np.array([-span, -span + 1, -span // 2 - 1, -span // 2,
+                                       -span // 2 + 1, -2, -1, 0, 1])
+            steps = np.arange(n, dtype=np.int32) // 8
+            steps[:len(marks)] = np.maximum(marks, 0)
+            with jax.enable_x64(False):
+                sched = row.build(cfg)
+                assert "cond[" in str(jax.make_jaxpr(sched)(steps))
+                assert bool(sched._plain_offset_ok()) == (offset <= span), cfg
+                whole = np.asarray(sched(steps))
+                parts = np.concatenate([np.asarray(sched(c)) for c in np.split(steps, 16)])
+            tol = dict(rtol=2e-6, atol=2e-7 * float(np.max(np.abs(parts))))
+            np.testing.assert_allclose(whole, parts, **tol, err_msg=str(cfg))
+            want = _reference(row, cfg, steps, rounded=True)
+            _assert_close(whole, want, 1e-6, 1e-7, row.float32_atol(cfg, steps))
+            tested += offset <= span
+    assert tested >= 2
+
+
 # In a sweep (vmap over the hyperparameters, the steps shared), a class whose
 # fmod is only for steps before 0 (`_plain` empty) takes the fmod-free branch
 # for any array of steps: the work is configs x steps, and the test on the
