@@ -229,26 +229,8 @@ class LearningRateSchedule(Configurable):
         """The body of every compiled call (``step`` is a JAX array; `sweep`:
         see ``_compiled_sweep``)."""
         plain = None
-        if self._shifted:
-            offset_ok = None
-            if (self._plain is not None and not sweep
-                    and np.size(step) >= self._plain_min_steps):
-                offset_ok = self._plain_offset_ok()
-            if offset_ok is not None:
-                # Offsets: the test runs on the steps before the shift (the
-                # one OR of _plain_steps), and on the offset: steps in
-                # [0, 2**mantissa) shifted by an offset the class accepts
-                # (_plain_offset_ok) lie where the plain formula is exact,
-                # which for a cosine includes the mirror before step 0. Not in
-                # sweeps: there the offset is swept, and under vmap a test on
-                # it makes the lax.cond a select that runs both branches.
-                plain = self._plain_steps(step) & offset_ok
-            step = nx.shift(step, self.offset, getattr(self, "hold_before_offset", False))
-        elif (self._plain is not None
-                and (np.size(step) >= self._plain_min_steps
-                     or (sweep and not self._plain and np.ndim(step) > 0))):
-            plain = self._plain_steps(step)
-        if plain is not None:
+        if self._plain is not None and (np.size(step) >= self._plain_min_steps
+                                        or (sweep and np.ndim(step) > 0)):
             # The formula twice: once for steps in [0, 2**mantissa) with the
             # integral hyperparameters integers, the usual case, without the
             # fmod of nx.wrap and nx.remainder (a library call per element
@@ -259,20 +241,32 @@ class LearningRateSchedule(Configurable):
             # steps before 0 (the cosines), whole curves (2**14 steps), as
             # below that the fmod costs less than compiling the formula
             # twice; where it is on every step (Cyclic), any array. A scalar
-            # step keeps one formula. Shifted steps: see above.
-            # In a sweep (vmap over the hyperparameters, the steps shared:
-            # _compiled_sweep), the work is configs x steps however few the
-            # steps, and a test on the steps alone (a class whose `_plain` is
-            # empty) stays a lax.cond under vmap: there any array of steps
+            # step keeps one formula. In a sweep (vmap over the
+            # hyperparameters, the steps shared: _compiled_sweep) the work is
+            # configs x steps however few the steps: there any array of steps
             # takes it. (Only the schedule called: a nested schedule's step
             # may be computed from swept hyperparameters.)
+            plain = self._plain_steps(step)  # (on the steps before a shift)
+            if self._shifted:
+                # Offsets: steps in [0, 2**mantissa) shifted by an offset the
+                # class accepts lie where the plain formula is exact (for a
+                # cosine, that includes the mirror before step 0).
+                offset_ok = self._plain_offset_ok()
+                plain = None if offset_ok is None else plain & offset_ok
+        if self._shifted:
+            step = nx.shift(step, self.offset, getattr(self, "hold_before_offset", False))
+        if plain is not None:
+            # One decision for a whole vmap batch (nx.every): the test on
+            # swept hyperparameters would otherwise make the lax.cond a
+            # select that computes both branches.
             mirror = self._shifted and not getattr(self, "hold_before_offset", False)
 
             def plain_formula():
                 with nx.plain_steps(mirror=mirror):
                     return self._formula(step, *extra)
 
-            return jax.lax.cond(plain, plain_formula, lambda: self._formula(step, *extra))
+            return jax.lax.cond(nx.every(plain), plain_formula,
+                                lambda: self._formula(step, *extra))
         return self._formula(step, *extra)
 
     def _plain_steps(self, step: jax.Array) -> jax.Array:
@@ -300,9 +294,10 @@ class LearningRateSchedule(Configurable):
 
     def _plain_offset_ok(self) -> Any:
         """For a shifted class with a plain formula: True when steps in
-        [0, 2**mantissa), shifted by the offset, stay where that formula is
-        exact (a cosine's wrap: not before minus twice its period, see
-        ``nx.wrap``); None: no plain formula for shifted steps."""
+        [0, 2**mantissa), shifted by the offset (and held at 0 with
+        ``hold_before_offset``), stay where that formula is exact (a
+        cosine's wrap: not before minus twice its period, see ``nx.wrap``);
+        None: no plain formula for shifted steps."""
         return None
 
     def _formula(self, step: jax.Array, *extra: Any) -> jax.Array:

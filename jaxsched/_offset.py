@@ -182,6 +182,8 @@ class CosineDecayWithOffset(_Offset, CosineDecay):
     base_lr_class = CosineDecay
 
     def _plain_offset_ok(self):
+        if self.hold_before_offset:
+            return True  # no step before 0
         # Steps from 0 on, shifted: s >= -offset, within the mirror of the
         # wrap (s >= -2 * decay_steps; the warmup's line has no wrap).
         dtype = nx.compute_dtype(self._result_dtype())

@@ -32,9 +32,8 @@ import pytest
 import jaxsched
 import reference as ref
 from jaxsched._cosine import _restart
-from cases import (ROWS, STEP_PATHS, XLA_DEFAULT_EMITTERS, Inner, batch, expected_sweep,
-                   jit_apply, on_batch, padded, rates_in, restarts_reference,
-                   suite_uses_older_emitters)
+from cases import (ROWS, STEP_PATHS, XLA_DEFAULT_EMITTERS, Inner, batch, jit_apply, on_batch,
+                   padded, rates_in, restarts_reference, suite_uses_older_emitters)
 
 # Extra configs per class (each row's example is always tested): long and
 # short decays, fractional decay_steps, staircase, warmup, every t_mul kind.
@@ -591,34 +590,68 @@ def test_offset_curves_take_the_fmod_free_branch_within_the_mirror(row):
     assert tested >= 2
 
 
-# In a sweep (vmap over the hyperparameters, the steps shared), a class whose
-# fmod is only for steps before 0 (`_plain` empty) takes the fmod-free branch
-# for any array of steps: the work is configs x steps, and the test on the
-# steps stays a lax.cond under vmap (jaxsched/_core.py, _compiled_sweep).
-SWEEP_PLAIN = [row for row in PLAIN if not row.cls._plain and row.sweep]
+# In a sweep (vmap over the hyperparameters, the steps shared), a class with
+# an fmod-free branch takes it for any array of steps: the work is configs x
+# steps. The test on the steps and the hyperparameters is one for the whole
+# batch (nx.every), so it stays a lax.cond under vmap (jaxsched/_core.py,
+# _compiled_sweep): the fmod-free branch where every member allows it; one
+# member that does not (a fractional step size, an offset beyond the mirror:
+# SPOILERS) sends the whole sweep to the exact one.
+SWEEP_PLAIN = [row for row in ROWS if row.cls._plain is not None and row.sweep]
+SPOILERS = {
+    "CosineDecayWithOffset": dict(offset=201),  # > 2 * decay_steps
+    "StepCosineDecayWithOffset": dict(offset=21),  # > 2 * (10 - 0)
+    "Cyclic": dict(step_size_up=5.5),
+}
 
 
 @pytest.mark.parametrize("row", SWEEP_PLAIN, ids=[row.id for row in SWEEP_PLAIN])
 def test_sweeps_take_the_fmod_free_branch_with_the_same_values(row):
-    schedules = [row.build(kw) for kw in row.sweep]
-    batched, axes = jaxsched.stack(schedules), jaxsched.sweep_axes(schedules)
-    with jax.enable_x64(False):
-        for steps in (np.arange(64, dtype=np.int32) * 7,  # the fmod-free branch
-                      np.arange(-8, 56, dtype=np.int32) * 7):  # steps before 0: fmod
-            def curves(b, steps=steps):
-                return jax.vmap(lambda s: s(steps), in_axes=(axes,))(b)
+    configs = [list(row.sweep)]
+    if row.id in SPOILERS:
+        configs.append([*row.sweep[1:], dict(row.sweep[0], **SPOILERS[row.id])])
+    for members in configs:
+        schedules = [row.build(kw) for kw in members]
+        batched, axes = jaxsched.stack(schedules), jaxsched.sweep_axes(schedules)
+        with jax.enable_x64(False):
+            for steps in (np.arange(64, dtype=np.int32) * 7,  # fmod-free
+                          np.arange(-8, 56, dtype=np.int32) * 7):  # steps before 0: fmod
+                def curves(b, steps=steps):
+                    return jax.vmap(lambda s: s(steps), in_axes=(axes,))(b)
 
-            assert "cond[" in str(jax.make_jaxpr(curves)(batched))  # not a select
-            got = np.asarray(jax.jit(curves)(batched))
-            # The reference; before step 0 (warmups: Keras' line divides by
-            # zero there), each member called alone, within the same bound.
-            want = (expected_sweep(row.id, steps) if steps[0] >= 0 else
-                    [batch(sched, steps) for sched in schedules])
-            for member, (g, w) in enumerate(zip(got, want)):
-                try:
-                    _assert_close(g, w, 2e-6, 2e-7)
-                except AssertionError as err:
-                    raise AssertionError(f"member {member}, steps from {steps[0]}") from err
+                assert "cond[" in str(jax.make_jaxpr(curves)(batched))  # not a select
+                got = np.asarray(jax.jit(curves)(batched))
+                # The reference; before step 0 (warmups: Keras' line divides
+                # by zero there), each member called alone, within the same
+                # bound.
+                want = ([row.reference(steps.astype(np.float64), kw) for kw in members]
+                        if steps[0] >= 0 else [batch(sched, steps) for sched in schedules])
+                for member, (g, w) in enumerate(zip(got, want)):
+                    try:
+                        _assert_close(g, w, 2e-6, 2e-7)
+                    except AssertionError as err:
+                        raise AssertionError(
+                            f"{members[member]}, steps from {steps[0]}") from err
+
+
+def test_every_is_one_decision_for_a_vmap_batch():
+    from jaxsched._numerics import every
+
+    flags = jnp.array([[True, True], [True, False]])
+    assert bool(every(jnp.asarray(True))) and not bool(every(jnp.asarray(False)))
+    # Under vmap: the AND over the batch, unbatched (the same for every member).
+    assert jax.vmap(every)(flags[0]).tolist() == [True, True]
+    assert jax.vmap(every)(flags[1]).tolist() == [False, False]
+    # Nested: each vmap reduces its own axis.
+    assert jax.vmap(jax.vmap(every))(flags).tolist() == [[True, True], [False, False]]
+    # A lax.cond on it stays a cond under vmap, and under grad of the sweep.
+    def f(x):
+        return jax.lax.cond(every(x > 0), lambda: x * 2.0, lambda: -x)
+
+    assert "cond[" in str(jax.make_jaxpr(jax.vmap(f))(jnp.ones(3)))
+    assert jax.vmap(f)(jnp.array([1.0, 2.0])).tolist() == [2.0, 4.0]
+    assert jax.vmap(f)(jnp.array([1.0, -2.0])).tolist() == [-1.0, 2.0]
+    assert jax.grad(lambda x: jax.vmap(f)(x).sum())(jnp.array([1.0, 2.0])).tolist() == [2.0, 2.0]
 
 
 def test_inline_where_gives_what_jnp_where_gives():
