@@ -107,6 +107,8 @@ class InverseTimeDecay(LearningRateSchedule):
         check(self, "decay_steps", lambda v: v > 0, "must be > 0")
         check(self, "decay_rate", lambda v: v >= 0, "must be >= 0")
 
+    _saturated = True  # |rate| <= |initial_learning_rate|
+
     def _rate(self, step: jax.Array, dtype) -> jax.Array:
         lr, rate = nx.cast(dtype, self.initial_learning_rate, self.decay_rate)
         # Clipped below: no pole before step 0; above: finite, so that

@@ -175,21 +175,21 @@ class WarmupStableDecay(LearningRateSchedule):
             self.decay_steps,
             self.min_lr_ratio,
         )
-        s = jnp.maximum(s, 0)
+        s = jnp.maximum(s, 0)  # (NaN stays NaN)
         warm = _rise(self.warmup_type, jnp.clip(s / jnp.maximum(w, 1), 0, 1))
         decay_start = w + st
-        p = jnp.clip((s - decay_start) / jnp.maximum(d, 1), 0, 1)
+        # p reaches 1 at the decay's end, where every fall() is exactly 0 and
+        # the rate m: no test of its own for the last phase. (decay_steps=0:
+        # p is 1 from decay_start on, one step earlier in the numerator.)
+        p = jnp.clip((s - (decay_start - (d == 0))) / jnp.maximum(d, 1), 0, 1)
         cool = _fall(self.decay_type, p)
+        # A NaN step fails both tests and takes the warmup, NaN.
         factor = nx.where(
-            s < w,
-            m + (1 - m) * warm,
-            nx.where(
-                s < decay_start,
-                1,
-                nx.where(s < decay_start + d, m + (1 - m) * cool, m),
-            ),
+            s >= decay_start,
+            m + (1 - m) * cool,
+            nx.where(s >= w, 1, m + (1 - m) * warm),
         )
-        return nx.where(jnp.isnan(s), jnp.nan, lr * jnp.maximum(factor, 0))
+        return lr * factor
 
 
 class InverseSqrtDecay(LearningRateSchedule):
@@ -237,6 +237,7 @@ class InverseSqrtDecay(LearningRateSchedule):
     name: str | None = static_field(default=None)
 
     _dtype_from = "learning_rate"
+    _saturated = True  # |rate| <= |learning_rate|
 
     def __post_init__(self):
         super().__post_init__()

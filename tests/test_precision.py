@@ -513,6 +513,22 @@ def test_staircase_drops_exactly_at_every_multiple(cls, k, call):
     np.testing.assert_allclose(got, want, rtol=2e-7, atol=0)
 
 
+@pytest.mark.parametrize("k", [41, 97, 1000, 12345])
+def test_staircase_floor_is_exact_an_ulp_around_every_multiple(k, call):
+    # Float steps one ulp below, at and above n * k (float32), up to 2**24:
+    # the level is n - 1, n, n (by hand), also where one ulp is a fraction of
+    # k's reciprocal times the step.
+    n = np.unique(np.geomspace(1, (2**24 - 1) // k, 400).astype(np.int64))
+    at = (n * k).astype(np.float32)
+    steps = np.stack([np.nextafter(at, np.float32(-np.inf)), at,
+                      np.nextafter(at, np.float32(np.inf))])
+    level = np.stack([n - 1, n, n])
+    sched = jaxsched.InverseTimeDecay(0.1, k, 0.5, staircase=True)
+    want = 0.1 / (1 + 0.5 * level)
+    got = np.asarray(call(sched, steps.ravel()), np.float64).reshape(steps.shape)
+    np.testing.assert_allclose(got, want, rtol=2e-7, atol=0)
+
+
 # Whole curves (arrays of at least PLAIN_BRANCH_MIN_STEPS steps; Cyclic: any
 # array) of the classes whose formula wraps a phase with fmod take a branch
 # without it when every step is in [0, 2**24) (jaxsched/_core.py); one
