@@ -406,8 +406,11 @@ def half_cosine(remaining: jax.Array) -> jax.Array:
     ``r = 1`` too. The sine's argument then stays below pi/4: XLA's CPU sine
     and cosine take a slower path for arguments from about 0.75 on (a
     cosine curve spends half its steps there: 1.35 ms against 0.8 ms per
-    10**6 steps, measured).
+    10**6 steps, measured). For arrays only: a scalar (a train step) keeps
+    the one sine, whose program traces and compiles faster.
     """
+    if np.ndim(remaining) == 0:
+        return jnp.square(jnp.sin((0.5 * np.pi) * remaining))
     a = jnp.abs(remaining)
     near = a <= 0.5
     s2 = jnp.square(jnp.sin((0.5 * np.pi) * where(near, a, 1 - a)))
@@ -504,8 +507,21 @@ def plain_steps(mirror: bool = False):
 
 
 def take(table: jax.Array, index: jax.Array) -> jax.Array:
-    """``table[..., index]``, with leading batch axes of `table` broadcast
-    against `index` (a batched schedule called without ``vmap``)."""
+    """``table[..., index]`` for ``0 <= index`` (clipped at the end), with
+    leading batch axes of `table` broadcast against `index` (a batched
+    schedule called without ``vmap``).
+
+    Tables of up to 16 entries: a chain of selects, one compare and one
+    select per entry, which XLA vectorizes (and shares between the lookups
+    of one index); a gather loads each element on its own, which in a sweep
+    (a table per configuration) cost more than the cosine around it.
+    """
+    n = table.shape[-1]
+    if n <= 16:
+        out = table[..., 0]
+        for m in range(1, n):
+            out = where(index >= m, table[..., m], out)
+        return jnp.broadcast_to(out, jnp.broadcast_shapes(table.shape[:-1], index.shape))
     if table.ndim == 1:
         return table[index]
     shape = jnp.broadcast_shapes(table.shape[:-1], index.shape)
