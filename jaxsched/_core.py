@@ -115,7 +115,7 @@ def _make_dataclass(cls: type) -> None:
 
 
 # Arrays of at least this many steps take the fmod-free branch (by default: see _traced).
-PLAIN_BRANCH_MIN_STEPS = 2**14
+PLAIN_BRANCH_MIN_STEPS = nx.MANY_STEPS
 
 
 class LearningRateSchedule(Configurable):

@@ -455,6 +455,11 @@ def remainder(s: jax.Array, k: jax.Array, q: jax.Array) -> jax.Array:
 
 _PLAIN = contextvars.ContextVar("jaxsched_plain_steps", default=False)
 
+# Arrays of at least this many steps are whole curves, where a formula may
+# trace a second, faster variant behind a lax.cond: below, compiling it would
+# cost more than it saves.
+MANY_STEPS = 2**14
+
 
 @custom_batching.custom_vmap
 def every(condition: jax.Array) -> jax.Array:

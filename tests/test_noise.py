@@ -52,6 +52,30 @@ def test_noise_at_step_t_comes_from_fold_in_key_t():
     np.testing.assert_allclose(eps, _std(steps) * draws, rtol=1e-3, atol=1e-5)
 
 
+def test_whole_curves_draw_the_noise_of_the_steps_alone():
+    # Arrays of at least 2**14 steps skip the high word's fold_in where every
+    # step is in [0, 2**32) (a lax.cond): the same draws, bit for bit, as the
+    # same steps in short arrays (one program, both fold_ins); and the draws
+    # of fold_in(key, t) (by hand) on a sample of them.
+    key = jax.random.key(11)
+    sched = _sched(key=key)
+    n = 2**14
+    for steps in (np.arange(n, dtype=np.int32) * 61,  # every high word 0
+                  np.arange(-n // 2, n // 2, dtype=np.int32),  # negative steps too
+                  np.arange(n, dtype=np.float32) * 3.5):  # float steps
+        with jax.enable_x64(False):
+            assert "cond[" in str(jax.make_jaxpr(sched)(steps))
+            whole = np.asarray(sched(steps))
+            parts = np.concatenate([np.asarray(sched(c)) for c in np.split(steps, 8)])
+        np.testing.assert_array_equal(whole, parts, err_msg=str(steps.dtype))
+    steps = np.arange(n, dtype=np.int32) * 7  # (the noise shows before step 1000)
+    sample = steps[:143:11]
+    eps = _noise_from_value(np.asarray(sched(steps))[:143:11], sample)
+    draws = np.array([float(jax.random.normal(jax.random.fold_in(key, int(t))))
+                      for t in sample])
+    np.testing.assert_allclose(eps, _std(sample) * draws, rtol=1e-3, atol=1e-5)
+
+
 def test_seed_gives_the_default_key():
     for seed, key in ((None, jax.random.key(0)), (5, jax.random.key(5))):
         steps = jnp.arange(50)
