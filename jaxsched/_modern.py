@@ -478,12 +478,12 @@ class Cyclic(LearningRateSchedule):
         )
         length = up + down
         s = jnp.maximum(s, 0)
-        done = nx.floor_div(s, length)  # cycle - 1
+        done = nx.floor_div(s, length, nonnegative=True)  # cycle - 1
         # The position in the cycle as the exact remainder (nx.remainder:
         # fmod, or s - done * length where that is exact), not always as the
         # difference, which float32 loses for large steps; an infinite step
         # is at the start of a cycle.
-        q = nx.where(jnp.isinf(s), 0, nx.remainder(s, length, done))
+        q = nx.remainder(s, length, done)
         f = nx.where(q <= up, q / up, (length - q) / down)
         if self.mode == "triangular":
             scale = 1

@@ -340,7 +340,7 @@ def two_product(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
-def floor_div(s: jax.Array, k: jax.Array) -> jax.Array:
+def floor_div(s: jax.Array, k: jax.Array, nonnegative: bool = False) -> jax.Array:
     """floor(s / k) for k > 0, exact at multiples of k.
 
     Under jit, XLA rewrites ``s / k`` as ``s * (1 / k)`` when k is a
@@ -350,11 +350,13 @@ def floor_div(s: jax.Array, k: jax.Array) -> jax.Array:
     s < 0, one ulp: computed once per k), so that the estimate is never
     below the exact quotient: it is floor(s / k) or one more, and one
     correction, where ``q * k > s``, makes it exact (products of small
-    integers are exact in floating point).
+    integers are exact in floating point). `nonnegative`: the caller knows
+    that s >= 0 (or NaN), one select less per step.
     """
     # (No derivative: the floor is piecewise constant.)
     inv = jax.lax.stop_gradient(1 / k)
-    inv = where(s >= 0, jnp.nextafter(inv, jnp.inf), jnp.nextafter(inv, 0))
+    up = jnp.nextafter(inv, jnp.inf)
+    inv = up if nonnegative else where(s >= 0, up, jnp.nextafter(inv, 0))
     q = jnp.floor(jax.lax.stop_gradient(s) * inv)
     return where(q * k > s, q - 1, q)
 
@@ -441,7 +443,7 @@ def wrap(s: jax.Array, k: jax.Array) -> jax.Array:
 
 def remainder(s: jax.Array, k: jax.Array, q: jax.Array) -> jax.Array:
     """The exact remainder ``fmod(s, k)`` of a step ``s >= 0``, where
-    ``q = floor_div(s, k)``.
+    ``q = floor_div(s, k)``; 0 for an infinite step (the start of a period).
 
     ``s - q * k`` loses digits when ``q * k`` is not representable (float32
     steps past 2**24, a fractional `k`); ``fmod`` is exact. In
@@ -450,7 +452,7 @@ def remainder(s: jax.Array, k: jax.Array, q: jax.Array) -> jax.Array:
     """
     if _PLAIN.get():
         return s - q * k
-    return jnp.fmod(s, k)
+    return where(jnp.isinf(s), 0, jnp.fmod(s, k))  # inf: the start of a period
 
 
 _PLAIN = contextvars.ContextVar("jaxsched_plain_steps", default=False)
