@@ -178,16 +178,14 @@ class WarmupStableDecay(LearningRateSchedule):
         s = jnp.maximum(s, 0)  # (NaN stays NaN)
         warm = _rise(self.warmup_type, jnp.clip(s / jnp.maximum(w, 1), 0, 1))
         decay_start = w + st
-        # p reaches 1 at the decay's end, where every fall() is exactly 0 and
-        # the rate m: no test of its own for the last phase. (decay_steps=0:
-        # p is 1 from decay_start on, one step earlier in the numerator.)
-        p = jnp.clip((s - (decay_start - (d == 0))) / jnp.maximum(d, 1), 0, 1)
+        p = jnp.clip((s - decay_start) / jnp.maximum(d, 1), 0, 1)
         cool = _fall(self.decay_type, p)
-        # A NaN step fails both tests and takes the warmup, NaN.
+        # A NaN step fails every test and takes the warmup, NaN.
         factor = nx.where(
-            s >= decay_start,
-            m + (1 - m) * cool,
-            nx.where(s >= w, 1, m + (1 - m) * warm),
+            s >= decay_start + d,
+            m,
+            nx.where(s >= decay_start, m + (1 - m) * cool,
+                     nx.where(s >= w, 1, m + (1 - m) * warm)),
         )
         return lr * factor
 
@@ -293,9 +291,9 @@ class InverseSqrtDecay(LearningRateSchedule):
             warm = jnp.ones_like(s)
         # max(step - w, 0): the branch not taken stays finite (no NaN grads).
         # rsqrt(1 + x / ts): exactly 1 at the warmup's end, within 2e-7 of
-        # sqrt(ts / (x + ts)) everywhere (which flushes to 0 past 1e38 for a
-        # small timescale), and without its division and square root (the
-        # curve took 1.5x the limit's time).
+        # the exact value (sqrt(ts / (x + ts)) flushed to 0 from x = 1e38 on
+        # for a timescale of 1), without a division and a square root per
+        # step (the curve took 1.5x the limit's time).
         decayed = jax.lax.rsqrt(1 + jnp.maximum(s - w, 0) / ts)
         return lr * nx.where(s < w, warm, decayed)
 
@@ -478,7 +476,7 @@ class Cyclic(LearningRateSchedule):
         )
         length = up + down
         s = jnp.maximum(s, 0)
-        done = nx.floor_div(s, length, nonnegative=True)  # cycle - 1
+        done = nx.floor_div(s, length)  # cycle - 1
         # The position in the cycle as the exact remainder (nx.remainder:
         # fmod, or s - done * length where that is exact), not always as the
         # difference, which float32 loses for large steps; an infinite step

@@ -275,7 +275,10 @@ def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
     The guards that only keep derivatives finite (the inner ``where``, the
     zero test of :func:`safe_pow`) are in the JVP alone: the value is
     computed with a plain power and one select, the same numbers with
-    fewer operations per step (a ``custom_jvp``).
+    fewer operations per step (a ``custom_jvp``). So `power` is used for
+    the derivatives only; the value is ``jnp.power``'s, which differs from
+    :func:`safe_pow`'s only outside its domain (``0 ** p`` for p < 0 or
+    NaN: unvalidated, traced hyperparameters).
     """
     return _scaled_power(power, per_step, lr, base, p)
 
@@ -340,24 +343,16 @@ def two_product(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
-def floor_div(s: jax.Array, k: jax.Array, nonnegative: bool = False) -> jax.Array:
-    """floor(s / k) for k > 0, exact at multiples of k.
+def floor_div(s: jax.Array, k: jax.Array) -> jax.Array:
+    """floor(s / k), exact at multiples of k.
 
-    Under jit, XLA rewrites ``s / k`` as ``s * (1 / k)`` when k is a
-    constant, which can land just below an integer at s == n * k: a plain
-    ``floor(s / k)`` drops one step late there. Here the reciprocal is
-    rounded away from the quotient's side instead (up for s >= 0, down for
-    s < 0, one ulp: computed once per k), so that the estimate is never
-    below the exact quotient: it is floor(s / k) or one more, and one
-    correction, where ``q * k > s``, makes it exact (products of small
-    integers are exact in floating point). `nonnegative`: the caller knows
-    that s >= 0 (or NaN), one select less per step.
+    Under jit, XLA may rewrite `s / k` as `s * (1 / k)` when k is a constant,
+    which can land just below an integer at s == n * k. One correction step
+    each way restores the exact quotient (products of small integers are
+    exact in floating point).
     """
-    # (No derivative: the floor is piecewise constant.)
-    inv = jax.lax.stop_gradient(1 / k)
-    up = jnp.nextafter(inv, jnp.inf)
-    inv = up if nonnegative else where(s >= 0, up, jnp.nextafter(inv, 0))
-    q = jnp.floor(jax.lax.stop_gradient(s) * inv)
+    q = jnp.floor(s / k)
+    q = where((q + 1) * k <= s, q + 1, q)
     return where(q * k > s, q - 1, q)
 
 
@@ -409,7 +404,8 @@ def half_cosine(remaining: jax.Array) -> jax.Array:
     and cosine take a slower path for arguments from about 0.75 on (a
     cosine curve spends half its steps there: 1.35 ms against 0.8 ms per
     10**6 steps, measured). For arrays only: a scalar (a train step) keeps
-    the one sine, whose program traces and compiles faster.
+    the one sine, whose program traces and compiles faster (the two forms
+    can differ by an ulp or two).
     """
     if np.ndim(remaining) == 0:
         return jnp.square(jnp.sin((0.5 * np.pi) * remaining))
@@ -514,9 +510,9 @@ def plain_steps(mirror: bool = False):
 
 
 def take(table: jax.Array, index: jax.Array) -> jax.Array:
-    """``table[..., index]`` for ``0 <= index`` (clipped at the end), with
-    leading batch axes of `table` broadcast against `index` (a batched
-    schedule called without ``vmap``).
+    """``table[..., index]`` for ``0 <= index < n``, with leading batch axes
+    of `table` broadcast against `index` (a batched schedule called without
+    ``vmap``).
 
     Tables of up to 16 entries: a chain of selects, one compare and one
     select per entry, which XLA vectorizes (and shares between the lookups

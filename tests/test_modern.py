@@ -399,6 +399,18 @@ def test_t5_rsqrt_schedule():
         assert _relative_error(sched(steps), want, scale * warmup**-0.5).max() <= 3e-6
 
 
+def test_wsd_decay_ends_at_decay_steps_also_below_one_and_far_out(call):
+    # The docstring's formula by hand: p = (step - 10) / max(1, 0.5) in the
+    # decay, then min_lr_ratio from warmup + stable + decay on (10.5 here);
+    # at 2**25 with no decay, the end value at once.
+    sched = jaxsched.WarmupStableDecay(1.0, 0, 10, 0.5, decay_type="linear")
+    got = call(sched, np.array([9.5, 10.0, 10.25, 10.5, 10.75, 11.0], np.float32))
+    np.testing.assert_allclose(got, [1.0, 1.0, 0.75, 0.0, 0.0, 0.0], rtol=1e-7, atol=0)
+    sched = jaxsched.WarmupStableDecay(1.0, 0, 2**25, 0, min_lr_ratio=0.125)
+    got = call(sched, np.array([2**25 - 4, 2**25, 2**26], np.float32))
+    np.testing.assert_allclose(got, [1.0, 0.125, 0.125], rtol=1e-7, atol=0)
+
+
 def test_wsd_from_total_equals_hf_with_num_training_steps():
     total = 1000
     sched = jaxsched.WarmupStableDecay.from_total(

@@ -513,7 +513,7 @@ def test_staircase_drops_exactly_at_every_multiple(cls, k, call):
     np.testing.assert_allclose(got, want, rtol=2e-7, atol=0)
 
 
-@pytest.mark.parametrize("k", [41, 97, 1000, 12345])
+@pytest.mark.parametrize("k", [1, 2, 3, 41, 97, 1000, 12345])
 def test_staircase_floor_is_exact_an_ulp_around_every_multiple(k, call):
     # Float steps one ulp below, at and above n * k (float32), up to 2**24:
     # the level is n - 1, n, n (by hand), also where one ulp is a fraction of
