@@ -423,9 +423,10 @@ def test_power_guards_act_on_derivatives_only():
     from jaxsched import _numerics as nx
 
     f32 = jnp.float32
-    grad_x = jax.grad(nx.safe_pow, argnums=0)
-    grad_p = jax.grad(nx.safe_pow, argnums=1)
-    for x, p, value, dx, dp in [
+    value = jax.jit(nx.safe_pow)
+    grad_x = jax.jit(jax.grad(nx.safe_pow, argnums=0))
+    grad_p = jax.jit(jax.grad(nx.safe_pow, argnums=1))
+    for x, p, want, dx, dp in [
         (0.0, 0.0, 1.0, 0.0, 0.0),  # 0 ** 0 = 1; the guard: no 0 * log(0)
         (0.0, 0.5, 0.0, 0.0, 0.0),
         (0.0, 2.0, 0.0, 0.0, 0.0),
@@ -433,7 +434,7 @@ def test_power_guards_act_on_derivatives_only():
         (0.25, 0.5, 0.5, 1.0, 0.5 * np.log(0.25)),
     ]:
         args = (f32(x), f32(p))
-        np.testing.assert_allclose(float(nx.safe_pow(*args)), value, rtol=1e-6)
+        np.testing.assert_allclose(float(value(*args)), want, rtol=1e-6)
         np.testing.assert_allclose(float(grad_x(*args)), dx, rtol=1e-6, atol=0)
         np.testing.assert_allclose(float(grad_p(*args)), dp, rtol=1e-6, atol=0)
 
@@ -443,8 +444,8 @@ def test_power_guards_act_on_derivatives_only():
             return nx.scaled_power(lr, base, p, nx.safe_pow, per_step)
 
         args = (f32(0.5), f32(base), f32(p))
-        assert float(f(*args)) == big  # held, for |lr| < 1 too
-        grads = jax.grad(f, argnums=(0, 1, 2))(*args)
+        assert float(jax.jit(f)(*args)) == big  # held, for |lr| < 1 too
+        grads = jax.jit(jax.grad(f, argnums=(0, 1, 2)))(*args)
         assert [float(g) for g in grads] == [0.0, 0.0, 0.0]
     # Below the bound: lr * base ** p and its derivatives.
     lr, base, p = f32(0.5), f32(3.0), f32(2.0)
@@ -452,7 +453,7 @@ def test_power_guards_act_on_derivatives_only():
         def f(lr, base, p, per_step=per_step):
             return nx.scaled_power(lr, base, p, nx.safe_pow, per_step)
 
-        np.testing.assert_allclose(float(f(lr, base, p)), 4.5, rtol=1e-6)
-        grads = jax.grad(f, argnums=(0, 1, 2))(lr, base, p)
+        np.testing.assert_allclose(float(jax.jit(f)(lr, base, p)), 4.5, rtol=1e-6)
+        grads = jax.jit(jax.grad(f, argnums=(0, 1, 2)))(lr, base, p)
         np.testing.assert_allclose([float(g) for g in grads],
                                    [9.0, 3.0, 4.5 * np.log(3.0)], rtol=1e-6)

@@ -623,12 +623,12 @@ def test_sweeps_take_the_fmod_free_branch_with_the_same_values(row):
     configs = [list(row.sweep)]
     if row.id in SPOILERS:
         configs.append([*row.sweep[1:], dict(row.sweep[0], **SPOILERS[row.id])])
-    for members in configs:
+    for spoiled, members in enumerate(configs):
         schedules = [row.build(kw) for kw in members]
         batched, axes = jaxsched.stack(schedules), jaxsched.sweep_axes(schedules)
         with jax.enable_x64(False):
-            for steps in (np.arange(64, dtype=np.int32) * 7,  # fmod-free
-                          np.arange(-8, 56, dtype=np.int32) * 7):  # steps before 0: fmod
+            for steps in (np.arange(64, dtype=np.int32) * 7,  # fmod-free (spoiled: fmod)
+                          np.arange(-8, 56, dtype=np.int32) * 7)[:2 - spoiled]:  # before 0
                 def curves(b, steps=steps):
                     return jax.vmap(lambda s: s(steps), in_axes=(axes,))(b)
 
