@@ -290,11 +290,7 @@ class InverseSqrtDecay(LearningRateSchedule):
         else:
             warm = jnp.ones_like(s)
         # max(step - w, 0): the branch not taken stays finite (no NaN grads).
-        # rsqrt(1 + x / ts): exactly 1 at the warmup's end, within 2e-7 of
-        # the exact value (sqrt(ts / (x + ts)) flushed to 0 from x = 1e38 on
-        # for a timescale of 1), without a division and a square root per
-        # step (the curve took 1.5x the limit's time).
-        decayed = jax.lax.rsqrt(1 + jnp.maximum(s - w, 0) / ts)
+        decayed = jnp.sqrt(ts / (jnp.maximum(s - w, 0) + ts))
         return lr * nx.where(s < w, warm, decayed)
 
 

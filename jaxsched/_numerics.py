@@ -350,7 +350,16 @@ def floor_div(s: jax.Array, k: jax.Array) -> jax.Array:
     which can land just below an integer at s == n * k. One correction step
     each way restores the exact quotient (products of small integers are
     exact in floating point).
+
+    In :func:`plain_steps` (0 <= s < 2**mantissa, and k an integer >= 2
+    there: ``Cyclic``'s cycle), one correction: the reciprocal rounded up,
+    the estimate is never below the quotient and at most one above it.
     """
+    if _PLAIN.get():
+        # (No derivative: the floor is piecewise constant.)
+        inv = jnp.nextafter(jax.lax.stop_gradient(1 / k), jnp.inf)
+        q = jnp.floor(jax.lax.stop_gradient(s) * inv)
+        return where(q * k > s, q - 1, q)
     q = jnp.floor(s / k)
     q = where((q + 1) * k <= s, q + 1, q)
     return where(q * k > s, q - 1, q)

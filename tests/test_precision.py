@@ -529,6 +529,21 @@ def test_staircase_floor_is_exact_an_ulp_around_every_multiple(k, call):
     np.testing.assert_allclose(got, want, rtol=2e-7, atol=0)
 
 
+@pytest.mark.parametrize("up, down", [(1, 1), (1, 2), (2, 3), (20, 21), (40, 57)])
+def test_cyclic_position_is_exact_around_every_cycle_up_to_2_to_the_24(up, down):
+    # The fmod-free branch (every step in [0, 2**24): its floor division has
+    # one correction) on cycle starts +-1 up to 2**24, by hand in float64.
+    length = up + down
+    n = np.unique(np.geomspace(1, (2**24 - 2) // length, 6000).astype(np.int64))
+    steps = np.concatenate([n * length - 1, n * length, n * length + 1]).astype(np.int32)
+    q = np.mod(steps.astype(np.float64), length)
+    want = 0.01 + 0.09 * np.where(q <= up, q / up, (length - q) / down)
+    sched = jaxsched.Cyclic(0.01, 0.1, step_size_up=up, step_size_down=down)
+    with jax.enable_x64(False):
+        got = np.asarray(sched(steps), np.float64)
+    np.testing.assert_allclose(got, want, rtol=2e-7, atol=1e-9)
+
+
 # Whole curves (arrays of at least PLAIN_BRANCH_MIN_STEPS steps; Cyclic: any
 # array) of the classes whose formula wraps a phase with fmod take a branch
 # without it when every step is in [0, 2**24) (jaxsched/_core.py); one
