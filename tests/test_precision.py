@@ -596,7 +596,7 @@ def test_offset_curves_take_the_fmod_free_branch_within_the_mirror(row):
 
     n = PLAIN_BRANCH_MIN_STEPS
     tested = 0
-    for kw, _ in row.all_cases:
+    for kw, _ in row.all_cases[:3]:  # (the example and two configs: compile time)
         span = _mirror_span(kw)
         if span is None or kw.get("hold_before_offset"):
             continue
