@@ -292,13 +292,24 @@ class LearningRateSchedule(Configurable):
                 ok = ok & jnp.all(value == jnp.floor(value))
         return ok
 
-    def _plain_offset_ok(self) -> Any:
-        """For a shifted class with a plain formula: True when steps in
-        [0, 2**mantissa), shifted by the offset (and held at 0 with
-        ``hold_before_offset``), stay where that formula is exact (a
-        cosine's wrap: not before minus twice its period, see ``nx.wrap``);
-        None: no plain formula for shifted steps."""
+    def _wrapped_period(self, dtype: np.dtype) -> jax.Array | None:
+        """For a shifted class with a plain formula: the period ``k`` its
+        cosine wraps before step 0 (``nx.wrap``), in `dtype`; None: no plain
+        formula for shifted steps."""
         return None
+
+    def _plain_offset_ok(self) -> Any:
+        """True when steps in [0, 2**mantissa), shifted by the offset, stay
+        where the plain formula is exact: held at 0 (``hold_before_offset``),
+        or not before minus twice the wrapped period, where ``nx.wrap``'s
+        mirror needs no reduction. None: no plain formula for shifted steps."""
+        dtype = nx.compute_dtype(self._result_dtype())
+        period = self._wrapped_period(dtype)
+        if period is None:
+            return None
+        if getattr(self, "hold_before_offset", False):
+            return True  # no step before 0
+        return jnp.all(nx.as_float(self.offset, dtype) <= 2 * period)
 
     def _formula(self, step: jax.Array, *extra: Any) -> jax.Array:
         out = self._result_dtype()

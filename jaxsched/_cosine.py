@@ -440,6 +440,9 @@ def _standard_normal(key: jax.Array, words, dtype) -> jax.Array:
     ``vmap``) broadcasts against the steps, NumPy-style.
     """
     high, low = words
+    shape = jnp.broadcast_shapes(key.shape, jnp.shape(low))
+    keys = jnp.broadcast_to(key, shape).reshape(-1)
+    flat = [jnp.broadcast_to(w, shape).reshape(-1) for w in (high, low)]
 
     def draws(fold_high):
         def one(key, hi, lo):
@@ -450,9 +453,6 @@ def _standard_normal(key: jax.Array, words, dtype) -> jax.Array:
 
         return jax.vmap(one)(keys, *flat).reshape(shape)
 
-    shape = jnp.broadcast_shapes(key.shape, jnp.shape(low))
-    keys = jnp.broadcast_to(key, shape).reshape(-1)
-    flat = [jnp.broadcast_to(w, shape).reshape(-1) for w in (high, low)]
     if np.size(low) < nx.MANY_STEPS:
         return draws(True)
     # A whole curve: where every high word is 0 (steps in [0, 2**32)), the

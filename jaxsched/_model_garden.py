@@ -239,14 +239,10 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
             )
         check_increasing(self, "boundaries")
 
-    def _plain_offset_ok(self):
-        # Steps from 0 on, shifted: s >= -offset, within the mirror of the
-        # first segment's wrap (s >= -2 * its length).
-        dtype = nx.compute_dtype(self._result_dtype())
-        o, b = nx.cast(dtype, self.offset, self.boundaries)
-        if b.shape[-1] < 2:
-            return None  # a constant: no wrap
-        return jnp.all(o <= 2 * (b[..., 1] - b[..., 0]))
+    def _wrapped_period(self, dtype):
+        b = nx.as_float(self.boundaries, dtype)
+        # The first segment's length; a single value is a constant, no wrap.
+        return b[..., 1] - b[..., 0] if b.shape[-1] > 1 else None
 
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         values, b = nx.cast(dtype, self.values, self.boundaries)

@@ -7,7 +7,6 @@ and config are the base's, evaluated at ``step - offset``.
 
 from __future__ import annotations
 
-import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from . import _numerics as nx
@@ -181,11 +180,5 @@ class CosineDecayWithOffset(_Offset, CosineDecay):
 
     base_lr_class = CosineDecay
 
-    def _plain_offset_ok(self):
-        if self.hold_before_offset:
-            return True  # no step before 0
-        # Steps from 0 on, shifted: s >= -offset, within the mirror of the
-        # wrap (s >= -2 * decay_steps; the warmup's line has no wrap).
-        dtype = nx.compute_dtype(self._result_dtype())
-        o, k = nx.cast(dtype, self.offset, self.decay_steps)
-        return jnp.all(o <= 2 * k)
+    def _wrapped_period(self, dtype):
+        return nx.as_float(self.decay_steps, dtype)  # (the warmup's line has no wrap)
