@@ -1736,31 +1736,36 @@ STEP_PATHS = {"ExponentialDecay", "CosineDecayRestarts", "PiecewiseConstantDecay
 
 
 # The repository's conftest.py compiles the suite with XLA's older CPU fusion
-# emitters (SUITE_XLA_FLAG there: much faster to compile). These options
-# compile a program with XLA's default instead, to compare the two.
+# emitters (SUITE_XLA_FLAG there: much faster to compile) unless
+# JAXSCHED_XLA_DEFAULTS=1 (the defaults pass: .ci/run's second command).
+# These options compile a program one way or the other, to compare the two.
+SUITE_EMITTERS = {"xla_cpu_use_fusion_emitters": False}
 XLA_DEFAULT_EMITTERS = {"xla_cpu_use_fusion_emitters": True}
-
-
-def suite_uses_older_emitters() -> bool:
-    return "--xla_cpu_use_fusion_emitters=false" in os.environ.get("XLA_FLAGS", "")
+XLA_DEFAULTS_PASS = os.environ.get("JAXSCHED_XLA_DEFAULTS") == "1"
 
 
 # XLA options for programs whose results are only checked for finiteness (or
-# NaN-freedom): no LLVM optimization and no expensive passes, besides the
-# older fusion emitters (the suite's setting already; XLA's default is the
-# newer ones). IEEE arithmetic either way, but the last bits of a value may
-# differ from the default pipeline's: never for value checks.
+# NaN-freedom), or against each other within the program at a tolerance far
+# above the last bits (a traced hyperparameter against the same one as a
+# constant; an optimizer against itself with the rates tabulated): no LLVM
+# optimization and no expensive passes, besides the older fusion emitters
+# (the suite's setting already; XLA's default is the newer ones). About 45%
+# less compile time for the larger programs. IEEE arithmetic either way, but
+# the last bits of a value may differ from the default pipeline's: never for
+# checks against a reference or another program.
 FAST_COMPILE = {"xla_backend_optimization_level": 0,
                 "xla_llvm_disable_expensive_passes": True,
                 "xla_cpu_use_fusion_emitters": False}
 
 
-def run_for_finiteness(jitted, *args, static=()):
-    """``jitted(*args)``, compiled with FAST_COMPILE. `static`: the indices of
-    static arguments (passed to ``lower``, not to the compiled program)."""
+def run_fast_compiled(jitted, *args, static=()):
+    """``jitted(*args)``, compiled with FAST_COMPILE (see there for when).
+    `static`: the indices of static arguments (passed to ``lower``, not to
+    the compiled program)."""
     lowered = jitted.lower(*args)
     dynamic = [a for i, a in enumerate(args) if i not in static]
     return lowered.compile(compiler_options=FAST_COMPILE)(*dynamic)
+
 
 
 def program_size(jaxpr) -> int:

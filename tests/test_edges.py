@@ -34,7 +34,7 @@ import numpy as np
 import pytest
 
 import jaxsched
-from cases import ROW_IDS, ROWS, run_for_finiteness
+from cases import ROW_IDS, ROWS, run_fast_compiled
 
 F32 = np.finfo(np.float32)
 EDGES = [np.inf, -np.inf, F32.max, -F32.max, F32.tiny, -F32.tiny]
@@ -88,7 +88,7 @@ def _split(tree):
 def _values_and_grads(floats, others, treedef, steps):
     """One program, compiled for speed (cases.FAST_COMPILE: only finiteness
     is checked)."""
-    return run_for_finiteness(_program, floats, others, treedef, steps, static=(2,))
+    return run_fast_compiled(_program, floats, others, treedef, steps, static=(2,))
 
 
 @functools.partial(jax.jit, static_argnums=(2,))

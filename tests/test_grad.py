@@ -23,7 +23,7 @@ import optax
 import pytest
 
 import jaxsched
-from cases import BY_ID, ROWS, run_for_finiteness
+from cases import BY_ID, ROWS, run_fast_compiled
 
 SWEEPS = [row for row in ROWS if row.sweep]
 
@@ -228,7 +228,7 @@ def test_lr_gradient_is_finite_at_every_boundary_in_float32(case):
     _, name, static, hp = case
     # Finiteness only: compiled for speed (cases.FAST_COMPILE).
     program = _grad_fn(name, tuple(sorted(static.items())))
-    for grads in run_for_finiteness(program, _float_hp(hp),
+    for grads in run_fast_compiled(program, _float_hp(hp),
                                     jnp.asarray(BOUNDARY_STEPS, jnp.float32),
                                     jnp.asarray(INT_STEPS, jnp.int32)):
         assert set(grads) == set(hp)
@@ -303,7 +303,7 @@ def test_gradient_through_a_vmapped_sweep_is_finite(row):
         return jnp.sum(jax.vmap(lambda s: s(steps))(rebuilt))
 
     # Finiteness only: compiled for speed (cases.FAST_COMPILE).
-    grads = run_for_finiteness(jax.jit(jax.grad(total)), [leaves[i] for i in which])
+    grads = run_fast_compiled(jax.jit(jax.grad(total)), [leaves[i] for i in which])
     assert _all_finite(grads), grads
     for g, i in zip(grads, which):
         assert g.shape == leaves[i].shape

@@ -21,6 +21,7 @@ import pytest
 
 import jaxsched
 import reference
+from cases import run_fast_compiled
 
 # Warmup from 0.01 to 0.05 over 3 steps, then cosine decay to 10% over 12.
 SCHEDULE = dict(
@@ -82,7 +83,11 @@ def _train(*optimizers, steps=N_STEPS):
         )
         return params, losses
 
-    results = jax.jit(lambda params: [train(o, params) for o in optimizers])(_params())
+    # The optimizers are compared with each other within the program, and
+    # their parameters checked for finiteness: compiled for speed
+    # (cases.FAST_COMPILE).
+    results = run_fast_compiled(
+        jax.jit(lambda params: [train(o, params) for o in optimizers]), _params())
     return results[0] if len(optimizers) == 1 else results
 
 

@@ -32,8 +32,8 @@ import pytest
 import jaxsched
 import reference as ref
 from jaxsched._cosine import _restart
-from cases import (ROWS, STEP_PATHS, XLA_DEFAULT_EMITTERS, Inner, batch, jit_apply, on_batch,
-                   padded, rates_in, restarts_reference, suite_uses_older_emitters)
+from cases import (ROWS, SUITE_EMITTERS, XLA_DEFAULT_EMITTERS, XLA_DEFAULTS_PASS, Inner,
+                   batch, on_batch, padded, rates_in, restarts_reference)
 
 # Extra configs per class (each row's example is always tested): long and
 # short decays, fractional decay_steps, staircase, warmup, every t_mul kind.
@@ -138,29 +138,42 @@ ODD_STEPS = np.array([-np.inf, -3.4e38, -1e30, -2.0**31, -1000.5, -1, -0.5, 0.25
                       np.nan], np.float32)
 
 
-@pytest.mark.skipif(not suite_uses_older_emitters(), reason="the suite runs XLA's default")
+@pytest.mark.skipif(not XLA_DEFAULTS_PASS, reason="runs in the pass with XLA's defaults "
+                    "(JAXSCHED_XLA_DEFAULTS=1, .ci/run's second command)")
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
 def test_the_suites_xla_setting_gives_the_bits_of_xla_defaults(row):
     # conftest.py compiles the suite with XLA's older CPU fusion emitters
     # (faster to compile); every test's conclusion about values holds for
     # XLA's default pipeline when both give the same bits. Every config of
-    # every class, at its marks +-1 and the odd float steps, in one program
-    # compiled both ways.
-    configs = [(row.build(kw), padded(_with_marks(STEPS, marks)))
-               for kw, marks in row.all_cases]
-    scheds, ints = [c[0] for c in configs], [c[1] for c in configs]
-    floats = padded(ODD_STEPS)
+    # every class, at its marks +-1 and the odd float steps, through the
+    # user's jit with the schedule an argument (the program of an eager
+    # call), compiled both ways. Configs of one structure share a program:
+    # one program holds one copy per structure, run once per config of it.
+    groups = {}
     with jax.enable_x64(False):
-        lowered = jax.jit(lambda ss, ii, f: [(s(i), s(f)) for s, i in zip(ss, ii)]).lower(
-            scheds, ints, floats)
-        suite = lowered.compile()(scheds, ints, floats)
-        default = lowered.compile(compiler_options=XLA_DEFAULT_EMITTERS)(scheds, ints, floats)
-    for i, (ours, theirs) in enumerate(zip(jax.tree.leaves(suite), jax.tree.leaves(default))):
-        ours, theirs = np.asarray(ours), np.asarray(theirs)
-        nan = np.isnan(ours)
-        assert np.array_equal(nan, np.isnan(theirs)), i
-        bits = ours.view(np.uint32) == theirs.view(np.uint32)
-        assert np.all(bits | nan), (i, np.flatnonzero(~(bits | nan))[:5])
+        for kw, marks in row.all_cases:
+            sched, ints = row.build(kw), padded(_with_marks(STEPS, marks))
+            leaves, treedef = jax.tree.flatten(sched)
+            key = (treedef, tuple(map(jax.typeof, leaves)), jax.typeof(jnp.asarray(ints)))
+            groups.setdefault(key, []).append((sched, ints))
+        floats = padded(ODD_STEPS)
+        both = jax.jit(lambda ss, ii, f: [(s(i), s(f)) for s, i in zip(ss, ii)])
+        first = [group[0] for group in groups.values()]
+        lowered = both.lower([s for s, _ in first], [i for _, i in first], floats)
+        suite = lowered.compile(compiler_options=SUITE_EMITTERS)
+        default = lowered.compile(compiler_options=XLA_DEFAULT_EMITTERS)
+        for n in range(max(map(len, groups.values()))):
+            # The n-th config of each structure (the last one where a
+            # structure has fewer).
+            args = ([g[min(n, len(g) - 1)][0] for g in groups.values()],
+                    [g[min(n, len(g) - 1)][1] for g in groups.values()], floats)
+            ours, theirs = suite(*args), default(*args)
+            for i, (a, b) in enumerate(zip(jax.tree.leaves(ours), jax.tree.leaves(theirs))):
+                a, b = np.asarray(a), np.asarray(b)
+                nan = np.isnan(a)
+                assert np.array_equal(nan, np.isnan(b)), (n, i)
+                bits = a.view(np.uint32) == b.view(np.uint32)
+                assert np.all(bits | nan), (n, i, np.flatnonzero(~(bits | nan))[:5])
 
 
 F32_MAX = float(np.finfo(np.float32).max)
@@ -248,6 +261,9 @@ def _check_float64(row, kw, steps, hyper):
             _assert_close(got, _reference(row, kw, steps, rounded=False), 1e-14, 1e-15)
 
 
+_jit_apply_both = jax.jit(lambda sched, a, b: (sched(a), sched(b)))
+
+
 @pytest.mark.parametrize("row", REFERENCED, ids=[row.id for row in REFERENCED])
 @pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16], ids=["bf16", "f16"])
 def test_half_precision_rates_give_results_of_their_dtype(row, dtype):
@@ -259,11 +275,11 @@ def test_half_precision_rates_give_results_of_their_dtype(row, dtype):
     # The most negative float32 steps, where the value must still be a
     # finite number of the dtype.
     extremes = np.array([-1e30, -F32_MAX], np.float32)
-    # Eagerly; under the user's jit too for one class of each way a class
-    # consumes the step (STEP_PATHS; the same traced body either way).
-    calls = [batch(sched, steps), batch(sched, extremes)]
-    if row.id in STEP_PATHS:
-        calls += [on_batch(jit_apply, sched, steps), on_batch(jit_apply, sched, extremes)]
+    # Both batches in one program of the user's jit with the schedule an
+    # argument: the program an eager call runs (test_properties.py checks
+    # that the two agree bit for bit).
+    calls = _jit_apply_both(sched, padded(steps), padded(extremes))
+    calls = [np.asarray(calls[0])[: len(steps)], np.asarray(calls[1])[: len(extremes)]]
     want = row.reference(steps, rounded)
     info = jnp.finfo(dtype)
     for got in calls:

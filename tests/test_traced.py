@@ -15,7 +15,7 @@ import pytest
 from jax.experimental import checkify
 
 import jaxsched
-from cases import ROWS, Inner
+from cases import ROWS, Inner, run_fast_compiled
 
 STEPS = jnp.array([0, 1, 5, 10, 11, 50, 100, 101, 1000])
 
@@ -53,7 +53,10 @@ def test_constructor_never_concretizes_traced_hyperparameters(row):
 
     total = jax.grad(lambda *t: run(*t).sum(), argnums=tuple(range(len(values))))
 
-    @jax.jit  # jit, vmap and grad traced in one program (one compilation)
+    # jit, vmap and grad traced in one program (one compilation), whose
+    # results are compared with each other and checked for finiteness:
+    # compiled for speed (cases.FAST_COMPILE).
+    @jax.jit
     def transformed(*t):
         # `want`: built from the same (float32) hyperparameters as concrete
         # arrays (constants of the program), against which the traced ones
@@ -61,7 +64,7 @@ def test_constructor_never_concretizes_traced_hyperparameters(row):
         want = run(*values)
         return want, run(*t), jax.vmap(run)(*[jnp.stack([v, v]) for v in t]), total(*t)
 
-    want, jitted, batched, grads = transformed(*values)
+    want, jitted, batched, grads = run_fast_compiled(transformed, *values)
     np.testing.assert_allclose(jitted, want, rtol=1e-6)
     np.testing.assert_allclose(batched, jnp.stack([want, want]), rtol=1e-6)
     # Differentiable with respect to every traced hyperparameter, NaN-free.
