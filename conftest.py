@@ -12,10 +12,10 @@ import os
 # compiles about 3,500 small programs, and for a small program XLA's default
 # CPU pipeline spends most of its time setting up its MLIR fusion emitters
 # (contexts, dialects) rather than compiling the program; the older emitters
-# take about 40% less, and the suite about 30% less wall time. They gave the
-# same bits where compared: test_precision.py compiles one program per class
-# holding every config both ways and compares them, and CI runs the
-# precision and Keras parity files again with XLA's defaults.
+# take about 40% less, and the suite about 30% less wall time. They give the
+# same bits: test_precision.py compiles every config of every class both ways
+# and compares them, in CI's second pass, which runs the precision and Keras
+# parity files again with XLA's defaults.
 # JAXSCHED_XLA_DEFAULTS=1 leaves XLA's settings alone.
 SUITE_XLA_FLAG = "--xla_cpu_use_fusion_emitters=false"
 XLA_DEFAULTS = os.environ.get("JAXSCHED_XLA_DEFAULTS") == "1"
