@@ -32,6 +32,7 @@ import dataclasses
 import functools
 import math
 import os
+import re
 from fractions import Fraction
 from typing import Any, Callable
 
@@ -43,6 +44,7 @@ from hypothesis import strategies as st
 
 import jaxsched
 import reference as ref
+from jaxsched import _core
 from reference_model_garden import MG
 
 
@@ -1688,7 +1690,34 @@ def batch(sched, steps):
 # The user's jit with the schedule as an argument: one function for every
 # test, so that its programs (one per schedule structure, step dtype and
 # shape) compile once per worker.
-jit_apply = jax.jit(lambda sched, step: sched(step))
+_user_jit = jax.jit(lambda sched, step: sched(step))
+_SAME_PROGRAM: dict = {}
+
+
+def _stablehlo(lowered) -> str:
+    text = lowered.compiler_ir("stablehlo").operation.get_asm(enable_debug_info=False)
+    return re.sub(r"@jit_\w+", "@jit", text)  # the module's name: the function's
+
+
+def jit_apply(sched, step):
+    """``sched(step)`` inside the user's ``jit``, the schedule an argument.
+
+    Inside a jit, ``_call`` traces the schedule's body in place: the body
+    its eager call compiles as a jit of its own (``_core._compiled``). Where
+    the two lower to the same StableHLO (the usual case; compared once per
+    signature), the eager call's executable runs it on the same arguments:
+    the same program and inputs, so the same bits, for one compilation
+    instead of two. Where they differ, the user's jit compiles and runs its
+    own program (always for NoisyLinearCosineDecay, whose call passes the
+    noise draw's inputs to the compiled body too)."""
+    leaves, treedef = jax.tree.flatten((sched, step))
+    key = (treedef, tuple(map(jax.typeof, leaves)), jax.config.jax_enable_x64)
+    if key not in _SAME_PROGRAM:
+        # (Noise draws pass more than the step to the compiled body.)
+        plain = type(sched).__call__ is jaxsched.LearningRateSchedule.__call__
+        _SAME_PROGRAM[key] = plain and (_stablehlo(_user_jit.lower(sched, step))
+                                        == _stablehlo(_core._compiled.lower(sched, step)))
+    return (_core._compiled if _SAME_PROGRAM[key] else _user_jit)(sched, step)
 
 
 # The ways of calling a schedule (the ``call`` fixture): eagerly (which runs
