@@ -1694,6 +1694,13 @@ _user_jit = jax.jit(lambda sched, step: sched(step))
 _SAME_PROGRAM: dict = {}
 
 
+def signature(tree) -> tuple:
+    """What a jit's cache tells programs apart by: the pytree structure
+    (static fields included) and every leaf's abstract value."""
+    leaves, treedef = jax.tree.flatten(tree)
+    return treedef, tuple(map(jax.typeof, leaves))
+
+
 def _stablehlo(lowered) -> str:
     text = lowered.compiler_ir("stablehlo").operation.get_asm(enable_debug_info=False)
     return re.sub(r"@jit_\w+", "@jit", text)  # the module's name: the function's
@@ -1710,10 +1717,8 @@ def jit_apply(sched, step):
     instead of two. Where they differ, the user's jit compiles and runs its
     own program (always for NoisyLinearCosineDecay, whose call passes the
     noise draw's inputs to the compiled body too)."""
-    leaves, treedef = jax.tree.flatten((sched, step))
-    key = (treedef, tuple(map(jax.typeof, leaves)), jax.config.jax_enable_x64)
+    key = (signature((sched, step)), jax.config.jax_enable_x64)
     if key not in _SAME_PROGRAM:
-        # (Noise draws pass more than the step to the compiled body.)
         plain = type(sched).__call__ is jaxsched.LearningRateSchedule.__call__
         _SAME_PROGRAM[key] = plain and (_stablehlo(_user_jit.lower(sched, step))
                                         == _stablehlo(_core._compiled.lower(sched, step)))
@@ -1794,7 +1799,6 @@ def run_fast_compiled(jitted, *args, static=()):
     lowered = jitted.lower(*args)
     dynamic = [a for i, a in enumerate(args) if i not in static]
     return lowered.compile(compiler_options=FAST_COMPILE)(*dynamic)
-
 
 
 def program_size(jaxpr) -> int:

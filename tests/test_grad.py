@@ -229,8 +229,8 @@ def test_lr_gradient_is_finite_at_every_boundary_in_float32(case):
     # Finiteness only: compiled for speed (cases.FAST_COMPILE).
     program = _grad_fn(name, tuple(sorted(static.items())))
     for grads in run_fast_compiled(program, _float_hp(hp),
-                                    jnp.asarray(BOUNDARY_STEPS, jnp.float32),
-                                    jnp.asarray(INT_STEPS, jnp.int32)):
+                                   jnp.asarray(BOUNDARY_STEPS, jnp.float32),
+                                   jnp.asarray(INT_STEPS, jnp.int32)):
         assert set(grads) == set(hp)
         assert _all_finite(grads), grads
 

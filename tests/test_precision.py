@@ -33,7 +33,7 @@ import jaxsched
 import reference as ref
 from jaxsched._cosine import _restart
 from cases import (ROWS, SUITE_EMITTERS, XLA_DEFAULT_EMITTERS, XLA_DEFAULTS_PASS, Inner,
-                   batch, on_batch, padded, rates_in, restarts_reference)
+                   batch, on_batch, padded, rates_in, restarts_reference, signature)
 
 # Extra configs per class (each row's example is always tested): long and
 # short decays, fractional decay_steps, staircase, warmup, every t_mul kind.
@@ -153,9 +153,7 @@ def test_the_suites_xla_setting_gives_the_bits_of_xla_defaults(row):
     with jax.enable_x64(False):
         for kw, marks in row.all_cases:
             sched, ints = row.build(kw), padded(_with_marks(STEPS, marks))
-            leaves, treedef = jax.tree.flatten(sched)
-            key = (treedef, tuple(map(jax.typeof, leaves)), jax.typeof(jnp.asarray(ints)))
-            groups.setdefault(key, []).append((sched, ints))
+            groups.setdefault(signature((sched, ints)), []).append((sched, ints))
         floats = padded(ODD_STEPS)
         both = jax.jit(lambda ss, ii, f: [(s(i), s(f)) for s, i in zip(ss, ii)])
         first = [group[0] for group in groups.values()]

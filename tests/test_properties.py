@@ -190,7 +190,9 @@ def test_scalar_array_and_jitted_calls_agree(row, data):
         # An eager call runs the schedule's compiled program; inside the
         # user's jit, with the schedule as an argument, the same program is
         # inlined: the same numbers, bit for bit (offsets included: the step
-        # is shifted inside the program either way).
+        # is shifted inside the program either way). Where the two lower to
+        # the same StableHLO, cases.jit_apply runs the eager call's
+        # executable; where they do not, two compilations are compared.
         np.testing.assert_array_equal(np.asarray(jitted), array)
         if batch.dtype != np.float32:
             continue  # scalar calls: float steps (one more program per example)
