@@ -24,7 +24,13 @@ from jax.typing import ArrayLike
 
 from . import _numerics as nx
 from ._checks import check, fail
-from ._core import LearningRateSchedule, check_schedule, schedule_field, static_field
+from ._core import (
+    LearningRateSchedule,
+    check_schedule,
+    schedule_field,
+    static_field,
+    user_code,
+)
 
 __all__ = [
     "Constant",
@@ -302,7 +308,8 @@ class _FromCallable(LearningRateSchedule):
         return None  # the function's, made a float
 
     def _rate(self, step: jax.Array, _) -> jax.Array:
-        value = jnp.asarray(self.fn(step))
+        with user_code():  # (the user's function as written)
+            value = jnp.asarray(self.fn(step))
         out = nx.result_dtype(value)
         return (value.astype(out) + jnp.zeros(jnp.shape(step), out)).astype(out)
 

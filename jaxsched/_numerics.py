@@ -555,6 +555,7 @@ def count_below(boundaries: jax.Array, step: jax.Array, *, strict: bool,
     """
     if boundaries.ndim == 1 and boundaries.shape[0] > search_above:
         side = "left" if strict else "right"
-        return jnp.searchsorted(boundaries, step, side=side, method="scan_unrolled")
+        with jax.disable_jit(False):  # (a loop in the program, not log2 N copies)
+            return jnp.searchsorted(boundaries, step, side=side, method="scan_unrolled")
     compare = jnp.greater if strict else jnp.greater_equal
     return jnp.sum(compare(step[..., None], boundaries), axis=-1)

@@ -294,6 +294,82 @@ def test_optax_with_a_composed_schedule():
         np.testing.assert_allclose(np.asarray(updates), -lr, rtol=2e-6, atol=1e-9)
 
 
+def _primitives(jaxpr):
+    """The names of a jaxpr's primitives, nested jaxprs included."""
+    names = set()
+    for eqn in jaxpr.eqns:
+        names.add(eqn.primitive.name)
+        for sub in jax.extend.core.jaxprs_in_params(eqn.params):
+            names |= _primitives(sub)
+    return names
+
+
+class LoopHalving(jaxsched.LearningRateSchedule):
+    """A user's formula with a loop: halved once per `every` steps, 20 times
+    at most."""
+
+    initial_learning_rate: ArrayLike
+    every: ArrayLike
+
+    def _rate(self, step, dtype):
+        def halve(i, lr):
+            return jnp.where((i + 1) * self.every <= step, lr / 2, lr)
+
+        return jax.lax.fori_loop(0, 20, halve, jnp.full(jnp.shape(step), self.initial_learning_rate, dtype))
+
+
+class ScanHalving(jaxsched.LearningRateSchedule):
+    """The same, as a ``__call__`` with a scan."""
+
+    initial_learning_rate: ArrayLike
+    every: ArrayLike
+
+    def __call__(self, step):
+        def halve(lr, i):
+            return jnp.where((i + 1) * self.every <= step, lr / 2, lr), None
+
+        lr = jnp.full(jnp.shape(step), self.initial_learning_rate, jnp.float32)
+        return jax.lax.scan(halve, lr, jnp.arange(20))[0]
+
+
+def _loop_halving(step):
+    def halve(i, lr):
+        return jnp.where((i + 1) * 4 <= step, lr / 2, lr)
+
+    return jax.lax.fori_loop(0, 20, halve, jnp.full(jnp.shape(step), 0.8, jnp.float32))
+
+
+@pytest.mark.parametrize("inner", [
+    LoopHalving(0.8, 4), ScanHalving(0.8, 4), jaxsched.from_callable(_loop_halving),
+], ids=["_rate", "__call__", "from_callable"])
+def test_a_users_loops_stay_loops_inside_jaxscheds_schedules(inner):
+    """jaxsched's formulas trace with jit disabled (jnp's jits inlined), but a
+    user's code nested in them runs as written: a fori_loop or scan stays
+    one loop in the program, not 20 copies of its body."""
+    sched = jaxsched.LinearWarmup(inner, 8, 0.0)
+    steps = jnp.arange(0, 100, 3)
+    jaxpr = jax.make_jaxpr(lambda t: sched(t))(steps).jaxpr
+    assert _primitives(jaxpr) & {"while", "scan"}
+    # (The warmup rises to the inner rate at step 8, 0.8 / 4.)
+    expected = [0.2 * t / 8 if t < 8 else 0.8 * 0.5 ** min(t // 4, 20) for t in range(0, 100, 3)]
+    np.testing.assert_allclose(jit_apply(sched, steps), expected, rtol=1e-6)
+    np.testing.assert_allclose(sched(steps), expected, rtol=1e-6)
+
+
+def test_a_users_disabled_jit_stays_disabled_in_nested_code():
+    seen = []
+
+    def fn(step):
+        seen.append(jax.config.jax_disable_jit)
+        return 0.5 + 0 * step
+
+    sched = jaxsched.LinearWarmup(jaxsched.from_callable(fn), 8, 0.0)
+    sched(jnp.arange(4))
+    with jax.disable_jit():
+        sched(jnp.arange(4))
+    assert seen == [False, True]
+
+
 BAD = [
     (lambda: jaxsched.WithOffset(0.1, 10), TypeError, "schedule"),
     (lambda: jaxsched.WithOffset(lambda t: 0.1, 10), TypeError, "schedule"),
