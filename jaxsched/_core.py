@@ -213,11 +213,14 @@ class LearningRateSchedule(Configurable):
         step = nx.host_step(step)
         if _staging():
             # Inside the user's jit (or scan, cond): trace the formula in
-            # place, with the leaves and arguments as jit would pass them
-            # (JAX arrays, Python numbers weakly typed). The same program as
-            # the nested jit, without the nested function to trace, lower
-            # and inline: a schedule's first call traces and compiles faster.
-            this = jax.tree.map(jnp.asarray, self)
+            # place, with the arguments as jit would pass them (JAX arrays,
+            # Python numbers weakly typed), and the leaves too, except float
+            # scalars known while tracing, which stay on the host
+            # (nx.staged_leaf). The program of the nested jit, without the
+            # nested function to trace, lower and inline, and less the
+            # arithmetic on constants: a first call traces and compiles
+            # faster.
+            this = jax.tree.map(nx.staged_leaf, self)
             step, extra = jax.tree.map(jnp.asarray, (step, extra))
             return this._traced(step, *extra)
         if _swept(self, step):
@@ -389,7 +392,7 @@ def _own_code():
     if _USER_DISABLE_JIT.get() is None:
         token = _USER_DISABLE_JIT.set(bool(jax.config.jax_disable_jit))
     try:
-        with jax.disable_jit():
+        with jax.disable_jit(), np.errstate(all="ignore"):
             yield
     finally:
         if token is not None:

@@ -153,15 +153,46 @@ def clip_to_dtype(x: Any, dtype: np.dtype) -> Any:
     return xp.where(xp.isinf(x), x, xp.clip(x, -big, big))
 
 
-def as_float(value: ArrayLike, dtype: np.dtype) -> jax.Array:
+def as_float(value: ArrayLike, dtype: np.dtype) -> jax.Array | np.ndarray:
     """`value` (a step or a hyperparameter) as a float array of `dtype`.
 
     Host values are converted on the host (a Python int of 10**11 never
-    passes through int32); floats beyond the range of `dtype` saturate.
+    passes through int32) and stay NumPy values (a formula's arithmetic on
+    them alone is done once, on the host: see :func:`staged_leaf`); floats
+    beyond the range of `dtype` saturate.
     """
-    xp = jnp if isinstance(value, jax.Array) else np
-    value = clip_to_dtype(xp.asarray(value), dtype)
-    return jnp.asarray(value.astype(dtype))
+    if isinstance(value, jax.Array):
+        return clip_to_dtype(value, dtype).astype(dtype)
+    # A hyperparameter known while tracing stays on the host (see staged_leaf).
+    return clip_to_dtype(np.asarray(value), dtype).astype(dtype)
+
+
+def staged_leaf(value: Any) -> Any:
+    """A schedule's leaf as its formula sees it inside the user's ``jit``: a
+    JAX array, as ``jit`` would pass it; but a float or integer scalar known
+    while tracing (a hyperparameter the user's ``jit`` captured, a constant
+    of the program) as a NumPy scalar of the dtype ``jit`` would give it.
+    Arithmetic on such hyperparameters alone then happens once, on the host,
+    instead of in the program (the same IEEE operations that XLA would fold;
+    the saturation bounds of :func:`scaled_power`): fewer operations to trace
+    and compile."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        dtype = jax.dtypes.canonicalize_dtype(int)
+        if not np.iinfo(dtype).min <= value <= np.iinfo(dtype).max:
+            return jnp.asarray(value)  # (the OverflowError jit raises)
+        return np.asarray(value, dtype)
+    dtype = np.dtype(float) if isinstance(value, float) else getattr(value, "dtype", None)
+    if (isinstance(value, jax.core.Tracer) or np.ndim(value) != 0
+            or not isinstance(dtype, np.dtype) or dtype.kind not in "fiu"):
+        return jnp.asarray(value)  # (bfloat16, whose kind is "V", keys, bools)
+    with np.errstate(over="ignore"):  # (1e300 without x64: inf, as jnp.asarray gives)
+        return np.asarray(value).astype(jax.dtypes.canonicalize_dtype(dtype))
+
+
+def on_host(*values: Any) -> bool:
+    """True when every one of `values` is a NumPy value (known while
+    tracing: see :func:`staged_leaf`)."""
+    return all(isinstance(v, (np.ndarray, np.generic)) for v in values)
 
 
 def cast(dtype: np.dtype, *values: Any) -> list[jax.Array]:
@@ -280,50 +311,102 @@ def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
     :func:`safe_pow`'s only outside its domain (``0 ** p`` for p < 0 or
     NaN: unvalidated, traced hyperparameters).
     """
-    return _scaled_power(power, per_step, lr, base, p)
+    return _scaled_power(power, *_saturation(lr, base, p, per_step), lr, base, p)
+
+
+def _saturation(lr, base, p, per_step):
+    """(mode, held, a, b) for :func:`_scaled_power`: the value held where ``lr
+    * base ** p`` would overflow (``sign(lr) * max``), and how the step decides
+    it. Mode "p": ``p * b > a`` (a the room below the largest float, b
+    ``log(base)``). Mode "base": the base against the bound ``a``, above it
+    for p > 0, at or below it for p < 0, and clamped to ``b`` (the bound
+    for p > 0, inf otherwise); modes "base+" and "base-" where every p has
+    that sign.
+
+    On the host where the hyperparameters are known while tracing (NumPy
+    values: see :func:`staged_leaf`), in float64 rounded once: these bounds
+    only decide (a step within an ulp of one may be held one step apart from
+    the traced bound's, inside the margin), so the program has a dozen
+    operations fewer to trace and compile.
+    """
+    hyper = lr, (base if per_step == "p" else p)
+    if not on_host(*hyper):
+        held = jnp.sign(lr) * np.finfo(p.dtype).max  # (0 for lr = 0)
+        if per_step == "p":
+            return "p", held, _room(lr), jnp.log(base)
+        bound = _bound(_room(lr), p)
+        return "base", held, bound, where(p > 0, bound, jnp.inf)
+    dtype = np.dtype(p.dtype)
+    lr, other = (np.asarray(h, np.float64) for h in hyper)
+    held = (np.sign(lr) * np.finfo(dtype).max).astype(dtype)
+    room = _room(lr, np.finfo(dtype).max)
+    if per_step == "p":
+        return "p", held, room.astype(dtype), np.log(other).astype(dtype)
+    bound = _bound(room, other).astype(dtype)
+    mode = "base+" if np.all(other > 0) else "base-" if np.all(other < 0) else "base"
+    return mode, held, bound, np.where(other > 0, bound, np.inf).astype(dtype)
+
+
+def _room(lr, big=None):
+    """log(max / max(|lr|, 1)), less a margin of 2**-10 for rounding."""
+    xp = np if on_host(lr) else jnp
+    big = np.finfo(lr.dtype).max if big is None else big
+    return float(np.log(big)) - 2.0**-10 - xp.log(xp.maximum(xp.abs(lr), 1))
+
+
+def _bound(room, p):
+    """exp(room / p): p * log(base) > room  <=>  base > exp(room / p) for
+    p > 0, and base < exp(room / p) for p < 0 (never for p == 0; `<=` there,
+    as the bound is 0 where it underflows: 0 ** p is held too)."""
+    if on_host(room, p):
+        return np.exp(room / np.where(p == 0, 1, p))
+    return jnp.exp(room / where(p == 0, 1, p))
 
 
 def _overflows(lr, base, p, per_step):
-    """(where ``lr * base ** p`` would pass the largest float, the value held
-    there, the bound on the base for `per_step` "base"), for
-    :func:`scaled_power`."""
-    big = np.finfo(p.dtype).max
-    room = float(np.log(big)) - 2.0**-10 - jnp.log(jnp.maximum(jnp.abs(lr), 1))
-    held = jnp.sign(lr) * big  # (0 for lr = 0)
+    """(where ``lr * base ** p`` would pass the largest float, the value
+    held there), for :func:`scaled_power`'s derivatives."""
+    room = _room(lr)
+    held = jnp.sign(lr) * np.finfo(p.dtype).max
     if per_step == "base":
-        # p * log(base) > room  <=>  base > exp(room / p) for p > 0, and
-        # base < exp(room / p) for p < 0 (never for p == 0; `<=` there, as
-        # the bound is 0 where it underflows: 0 ** p is held too).
-        bound = jnp.exp(room / where(p == 0, 1, p))
-        over = where(p > 0, base > bound, (p < 0) & (base <= bound))
-        return over, held, bound
-    return p * jnp.log(base) > room, held, None
+        bound = _bound(room, p)
+        return where(p > 0, base > bound, (p < 0) & (base <= bound)), held
+    return p * jnp.log(base) > room, held
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(0, 1))
-def _scaled_power(power, per_step, lr, base, p):
-    # (safe_pow and jnp.power agree wherever the value is not held: 0 ** p
-    # is held for p < 0, see the bound above.)
-    over, held, bound = _overflows(lr, base, p, per_step)
-    if per_step == "base":
+def _scaled_power(power, mode, held, a, b, lr, base, p):
+    # (`held`, `a` and `b` from _saturation: they only decide, or hold
+    # sign(lr) * max, so the derivatives take them as constants. safe_pow
+    # and jnp.power agree wherever the value is not held: 0 ** p is held for
+    # p < 0, see _bound.)
+    if mode == "p":
+        over = p * b > a
+    elif mode == "base":
+        over = where(p > 0, base > a, (p < 0) & (base <= a))
+    else:
+        over = base > a if mode == "base+" else base <= a
+    if mode in ("base", "base+"):
         # min(base, bound): the same where the value is not held, an
         # operation between the multiplications of the step by constants
         # (``(k - s) / k`` and `lr`) that XLA would otherwise reassociate
         # when ``p == 1`` (``s * (-0.1 * 0.1)``: 5e-9 at a rate of exactly 0).
         # (No bound for p <= 0, where only small bases are held.)
-        base = jnp.minimum(base, where(p > 0, bound, jnp.inf))
+        base = jnp.minimum(base, b)
     return where(over, held, lr * jnp.power(base, p))
 
 
 @_scaled_power.defjvp
-def _scaled_power_jvp(power, per_step, primals, tangents):
+def _scaled_power_jvp(power, mode, primals, tangents):
+    per_step = "p" if mode == "p" else "base"
+
     def guarded(lr, base, p):
-        over, held, _ = _overflows(lr, base, p, per_step)
+        over, held = _overflows(lr, base, p, per_step)
         if per_step == "base":
             return where(over, held, lr * power(where(over, 1, base), p))
         return where(over, held, lr * power(base, where(over, 0, p)))
 
-    return jax.jvp(guarded, primals, tangents)
+    return jax.jvp(guarded, tuple(primals[3:]), tuple(tangents[3:]))
 
 
 def two_product(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:

@@ -141,6 +141,30 @@ def test_values_are_numbers_and_gradients_finite_at_every_step(row):
     _check(values, grads, steps, row.id)
 
 
+def _assert_same_values(captured, eager, steps, what):
+    """Where one holds the largest float, so does the other; elsewhere the
+    same values to a few float32 roundings (XLA folds a captured program's
+    constants: a division by one becomes a multiplication)."""
+    big = F32.max
+    held = np.abs(eager) == big
+    np.testing.assert_array_equal(np.abs(captured) == big, held,
+                                  err_msg=f"{what}: held at other steps, {steps}")
+    np.testing.assert_allclose(captured, eager, rtol=1e-5, atol=1e-30, err_msg=what)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
+def test_captured_schedules_hold_and_extrapolate_as_eager_calls_do(row):
+    """Captured by the user's jit, a schedule's float hyperparameters are
+    constants that it computes with on the host (the saturation bounds among
+    them, see nx.staged_leaf); an eager call passes them to its program. The
+    same values at every edge step, held at the same ones."""
+    steps = _grid(row)
+    sched = row.build(row.example)
+    captured = jax.jit(lambda t: sched(t))(jnp.asarray(steps))
+    _assert_same_values(np.asarray(captured, np.float64),
+                        np.asarray(sched(steps), np.float64), steps, row.id)
+
+
 def test_the_issue_join_has_finite_gradients_in_the_warmup():
     # The later schedule is not taken before its boundary: its
     # hyperparameters get zero gradients there, not NaN.
@@ -183,6 +207,23 @@ def test_saturated_growth_holds_the_largest_float_with_zero_gradients():
     for name in ("exponential_rate_2", "exponential_staircase"):
         for leaf in jax.tree_util.tree_leaves(grads[name]):
             np.testing.assert_array_equal(np.asarray(leaf)[2:4], 0.0)
+
+
+@pytest.mark.parametrize("name", list(GROWTH))
+def test_captured_growth_holds_the_largest_float_where_eager_calls_do(name):
+    # With steps where the growth factor (a rate below 1: its value times
+    # 1/lr) passes 90% of float32's range in logarithms, but not all of it:
+    # 0.001 * 2 ** (t / 10) from t = 1152 to 1280, 3 ** floor(t / 10) from
+    # 730 to 810, 2 ** floor(t / 10) (restarts) from 1160 to 1280, 0.5 ** t
+    # from t = -115 to -128, ((10 - t) / 10) ** 10 from -2.9e4 to -7.1e4,
+    # t ** 3 from 3.6e11 to 7e12.
+    steps = np.array([-1e30, -(2.0**31), -1e6, -5e4, -120.0, -100.0, 0.0, 10.0, 750.0,
+                      800.0, 1200.0, 1250.0, 1e4, 1e6, 1e12, 5e12, 2.0**31, 1e30],
+                     np.float32)
+    sched = GROWTH[name]
+    captured = jax.jit(lambda t: sched(t))(jnp.asarray(steps))
+    _assert_same_values(np.asarray(captured, np.float64),
+                        np.asarray(sched(steps), np.float64), steps, name)
 
 
 def test_exponential_saturation_is_the_largest_float_also_for_other_dtypes():
