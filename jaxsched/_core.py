@@ -164,11 +164,15 @@ class LearningRateSchedule(Configurable):
     _plain: tuple[str, ...] | None = None
     # The fewest steps an array needs to take the fmod-free branch.
     _plain_min_steps = PLAIN_BRANCH_MIN_STEPS
+    # The class is jaxsched's own (set for each subclass; a user's formula
+    # is traced as the user wrote it: see _own_code and _staged).
+    _own = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if not cls.__module__.startswith(__package__ + "."):
-            # A user's formula runs with jit as the user has it (see _traced).
+        cls._own = cls.__module__.startswith(__package__ + ".")
+        if not cls._own:
+            # A user's formula runs with jit as the user has it (see _own_code).
             for name in ("__call__", "_rate"):
                 if name in cls.__dict__:
                     setattr(cls, name, _as_user_code(cls.__dict__[name]))
@@ -214,13 +218,13 @@ class LearningRateSchedule(Configurable):
         if _staging():
             # Inside the user's jit (or scan, cond): trace the formula in
             # place, with the arguments as jit would pass them (JAX arrays,
-            # Python numbers weakly typed), and the leaves too, except float
-            # scalars known while tracing, which stay on the host
-            # (nx.staged_leaf). The program of the nested jit, without the
-            # nested function to trace, lower and inline, and less the
-            # arithmetic on constants: a first call traces and compiles
-            # faster.
-            this = jax.tree.map(nx.staged_leaf, self)
+            # Python numbers weakly typed), and the leaves too, except the
+            # float and integer scalars of jaxsched's classes known while
+            # tracing, which stay on the host (_staged). The program of the
+            # nested jit, without the nested function to trace, lower and
+            # inline, and less the arithmetic on constants: a first call
+            # traces and compiles faster.
+            this = _staged(self)
             step, extra = jax.tree.map(jnp.asarray, (step, extra))
             return this._traced(step, *extra)
         if _swept(self, step):
@@ -366,10 +370,11 @@ except ImportError:  # pragma: no cover
     _trace_ctx = _JaxprTrace = _JaxprTracer = _BatchTrace = _BatchTracer = None
 
 
-# Whether jit was disabled where jaxsched's own code was entered (None
-# outside it): the setting a user's code nested in a schedule runs with.
-_USER_DISABLE_JIT: contextvars.ContextVar[bool | None] = contextvars.ContextVar(
-    "jaxsched_user_disable_jit", default=None)
+# Where jaxsched's own code was entered (None outside it): whether jit was
+# disabled, and NumPy's error handling: the settings a user's code nested in
+# a schedule runs with.
+_USER_SETTINGS: contextvars.ContextVar[tuple[bool, dict] | None] = contextvars.ContextVar(
+    "jaxsched_user_settings", default=None)
 
 
 @contextlib.contextmanager
@@ -380,35 +385,44 @@ def _own_code():
     too): each one a formula calls is traced once per argument signature,
     into a cache that JAX empties with its others, and the few that are not
     inlined are lowered as functions of their own. With jit disabled while a
-    formula traces (always inside a trace: ``_compiled``'s or the user's
-    ``jit``), they bind their primitives in place: the same operations
-    without the nested traces, a schedule's first trace 20-50% shorter.
+    formula traces (inside ``_compiled``'s or the user's ``jit``), they bind
+    their primitives in place: the same operations without the nested
+    traces, a schedule's first trace 20-50% shorter. (Under a user's own
+    ``disable_jit`` everything runs eagerly anyway.) NumPy's warnings are
+    off too: hyperparameters known while tracing are NumPy scalars there
+    (``_staged``), and a far extrapolation may overflow, as in the program.
     A user's code nested in a schedule (a subclass's ``__call__`` or
-    ``_rate``, ``from_callable``'s function) runs as the user has jit set
+    ``_rate``, ``from_callable``'s function) runs with the user's settings
     (``user_code``): under disable_jit, ``lax.scan`` and ``fori_loop`` would
     run as Python loops.
     """
     token = None
-    if _USER_DISABLE_JIT.get() is None:
-        token = _USER_DISABLE_JIT.set(bool(jax.config.jax_disable_jit))
+    if _USER_SETTINGS.get() is None:
+        token = _USER_SETTINGS.set((bool(jax.config.jax_disable_jit), np.geterr()))
     try:
         with jax.disable_jit(), np.errstate(all="ignore"):
             yield
     finally:
         if token is not None:
-            _USER_DISABLE_JIT.reset(token)
+            _USER_SETTINGS.reset(token)
 
 
 @contextlib.contextmanager
 def user_code():
-    """A user's code called from a formula: jit as the user has it (see
-    ``_own_code``)."""
-    outer = _USER_DISABLE_JIT.get()
+    """A user's code called from a formula: jit and NumPy's error handling
+    as the user has them (see ``_own_code``); jaxsched's code it calls in
+    turn takes the user's settings from there."""
+    outer = _USER_SETTINGS.get()
     if outer is None:
         yield
         return
-    with jax.disable_jit(outer):
-        yield
+    disable_jit, errors = outer
+    token = _USER_SETTINGS.set(None)
+    try:
+        with jax.disable_jit(disable_jit), np.errstate(**errors):
+            yield
+    finally:
+        _USER_SETTINGS.reset(token)
 
 
 def _as_user_code(method: Any) -> Any:
@@ -418,6 +432,20 @@ def _as_user_code(method: Any) -> Any:
             return method(*args, **kwargs)
 
     return wrapper
+
+
+def _staged(schedule: LearningRateSchedule) -> LearningRateSchedule:
+    """The schedule as its formula sees it inside the user's ``jit``: leaves
+    as ``nx.staged_leaf`` gives them, those of a user's class (its formula is
+    written for what ``jit`` passes: weakly typed Python numbers) as JAX
+    arrays."""
+    def users(node: Any) -> bool:
+        return isinstance(node, LearningRateSchedule) and not node._own
+
+    def leaf(node: Any) -> Any:
+        return jax.tree.map(jnp.asarray, node) if users(node) else nx.staged_leaf(node)
+
+    return jax.tree.map(leaf, schedule, is_leaf=users)
 
 
 def _staging() -> bool:

@@ -163,19 +163,24 @@ def as_float(value: ArrayLike, dtype: np.dtype) -> jax.Array | np.ndarray:
     """
     if isinstance(value, jax.Array):
         return clip_to_dtype(value, dtype).astype(dtype)
-    # A hyperparameter known while tracing stays on the host (see staged_leaf).
-    return clip_to_dtype(np.asarray(value), dtype).astype(dtype)
+    value = clip_to_dtype(np.asarray(value), dtype).astype(dtype)
+    # A scalar hyperparameter known while tracing stays on the host (see
+    # staged_leaf); arrays (tables that traced indices read) do not.
+    return value if value.ndim == 0 else jnp.asarray(value)
 
 
 def staged_leaf(value: Any) -> Any:
     """A schedule's leaf as its formula sees it inside the user's ``jit``: a
     JAX array, as ``jit`` would pass it; but a float or integer scalar known
     while tracing (a hyperparameter the user's ``jit`` captured, a constant
-    of the program) as a NumPy scalar of the dtype ``jit`` would give it.
-    Arithmetic on such hyperparameters alone then happens once, on the host,
-    instead of in the program (the same IEEE operations that XLA would fold;
-    the saturation bounds of :func:`scaled_power`): fewer operations to trace
-    and compile."""
+    of the program) as a NumPy scalar of the dtype ``jit`` would give it
+    (strongly typed, where ``jit`` makes a Python number weakly typed:
+    jaxsched's formulas cast every hyperparameter first, and a user's class
+    is not staged, see ``_core._staged``). Arithmetic on such
+    hyperparameters alone then happens once, on the host, instead of in the
+    program (the same IEEE operations that XLA would fold; the saturation
+    bounds of :func:`scaled_power`): fewer operations to trace and
+    compile."""
     if isinstance(value, int) and not isinstance(value, bool):
         dtype = jax.dtypes.canonicalize_dtype(int)
         if not np.iinfo(dtype).min <= value <= np.iinfo(dtype).max:
@@ -214,7 +219,8 @@ def shift(step: jax.Array, offset: ArrayLike, hold: bool = False) -> jax.Array:
     offset): a fractional offset is a hyperparameter like any other, rounded
     to that dtype once.
     """
-    step, offset = jnp.asarray(step), jnp.asarray(offset)
+    step = jnp.asarray(step)
+    offset = offset if on_host(offset) else jnp.asarray(offset)
     ints = (jnp.issubdtype(step.dtype, np.integer)
             and jnp.issubdtype(offset.dtype, np.integer))
     if ints:
@@ -227,11 +233,13 @@ def shift(step: jax.Array, offset: ArrayLike, hold: bool = False) -> jax.Array:
         s, o = step.astype(itype), offset.astype(itype)
         # s - o leaves the range exactly where s < min + o (o > 0) or
         # s > max + o (o < 0): clamping s first (bounds computed once per
-        # offset, without overflow) saturates the difference there, one
-        # clamp and one subtraction per step.
-        info = jnp.iinfo(itype)
-        lo = info.min + jnp.maximum(o, 0)
-        hi = info.max + jnp.minimum(o, 0)
+        # offset, without overflow, on the host for an offset known while
+        # tracing) saturates the difference there, one clamp and one
+        # subtraction per step.
+        xp = np if on_host(o) else jnp
+        info = np.iinfo(itype)
+        lo = info.min + xp.maximum(o, 0)
+        hi = info.max + xp.minimum(o, 0)
         d = jnp.clip(s, lo, hi) - o
     else:
         dtype = default_float()
@@ -363,29 +371,17 @@ def _bound(room, p):
     return jnp.exp(room / where(p == 0, 1, p))
 
 
-def _overflows(lr, base, p, per_step):
-    """(where ``lr * base ** p`` would pass the largest float, the value
-    held there), for :func:`scaled_power`'s derivatives."""
-    room = _room(lr)
-    held = jnp.sign(lr) * np.finfo(p.dtype).max
-    if per_step == "base":
-        bound = _bound(room, p)
-        return where(p > 0, base > bound, (p < 0) & (base <= bound)), held
-    return p * jnp.log(base) > room, held
-
-
-@functools.partial(jax.custom_jvp, nondiff_argnums=(0, 1))
-def _scaled_power(power, mode, held, a, b, lr, base, p):
-    # (`held`, `a` and `b` from _saturation: they only decide, or hold
-    # sign(lr) * max, so the derivatives take them as constants. safe_pow
-    # and jnp.power agree wherever the value is not held: 0 ** p is held for
-    # p < 0, see _bound.)
+def _over(mode, a, b, base, p):
+    """Where the value is held (see :func:`_saturation` for the modes)."""
     if mode == "p":
-        over = p * b > a
-    elif mode == "base":
-        over = where(p > 0, base > a, (p < 0) & (base <= a))
-    else:
-        over = base > a if mode == "base+" else base <= a
+        return p * b > a
+    if mode == "base":
+        return where(p > 0, base > a, (p < 0) & (base <= a))
+    return base > a if mode == "base+" else base <= a
+
+
+def _scaled_power_value(mode, held, a, b, lr, base, p):
+    over = _over(mode, a, b, base, p)
     if mode in ("base", "base+"):
         # min(base, bound): the same where the value is not held, an
         # operation between the multiplications of the step by constants
@@ -396,17 +392,29 @@ def _scaled_power(power, mode, held, a, b, lr, base, p):
     return where(over, held, lr * jnp.power(base, p))
 
 
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0, 1))
+def _scaled_power(power, mode, held, a, b, lr, base, p):
+    # (`held`, `a` and `b` from _saturation: they only decide, or hold
+    # sign(lr) * max, so the derivatives take them as constants. safe_pow
+    # and jnp.power agree wherever the value is not held: 0 ** p is held for
+    # p < 0, see _bound.)
+    return _scaled_power_value(mode, held, a, b, lr, base, p)
+
+
 @_scaled_power.defjvp
 def _scaled_power_jvp(power, mode, primals, tangents):
-    per_step = "p" if mode == "p" else "base"
+    # The value's own decision (so value_and_grad gives the value), and the
+    # derivative of `power` on a harmless argument where the value is held.
+    held, a, b, lr, base, p = primals
+    over = _over(mode, a, b, base, p)
 
     def guarded(lr, base, p):
-        over, held = _overflows(lr, base, p, per_step)
-        if per_step == "base":
-            return where(over, held, lr * power(where(over, 1, base), p))
-        return where(over, held, lr * power(base, where(over, 0, p)))
+        if mode == "p":
+            return where(over, held, lr * power(base, where(over, 0, p)))
+        return where(over, held, lr * power(where(over, 1, base), p))
 
-    return jax.jvp(guarded, tuple(primals[3:]), tuple(tangents[3:]))
+    _, tangent = jax.jvp(guarded, (lr, base, p), tuple(tangents[3:]))
+    return _scaled_power_value(mode, *primals), tangent
 
 
 def two_product(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -610,7 +618,10 @@ def take(table: jax.Array, index: jax.Array) -> jax.Array:
     select per entry, which XLA vectorizes (and shares between the lookups
     of one index); a gather loads each element on its own, which in a sweep
     (a table per configuration) cost more than the cosine around it.
+    A NumPy table (a leaf under the user's ``disable_jit``) is made a JAX
+    array first: NumPy cannot index it with a tracer.
     """
+    table = jnp.asarray(table)
     n = table.shape[-1]
     if n <= 16:
         out = table[..., 0]

@@ -359,15 +359,76 @@ def test_a_users_loops_stay_loops_inside_jaxscheds_schedules(inner):
 def test_a_users_disabled_jit_stays_disabled_in_nested_code():
     seen = []
 
-    def fn(step):
-        seen.append(jax.config.jax_disable_jit)
+    def inner_fn(step):
+        seen.append(("inner", jax.config.jax_disable_jit))
+        assert np.geterr() == errors  # (jaxsched's own code ignores NumPy's)
         return 0.5 + 0 * step
 
+    inner = jaxsched.LinearWarmup(jaxsched.from_callable(inner_fn), 8, 0.0)
+
+    def fn(step):
+        seen.append(("outer", jax.config.jax_disable_jit))
+        with jax.disable_jit():  # for the user's own nested code
+            return inner(step)
+
+    errors = np.geterr()
     sched = jaxsched.LinearWarmup(jaxsched.from_callable(fn), 8, 0.0)
     sched(jnp.arange(4))
+    assert seen == [("outer", False), ("inner", True)]
+    seen.clear()
     with jax.disable_jit():
         sched(jnp.arange(4))
-    assert seen == [False, True]
+    assert seen == [("outer", True), ("inner", True)]
+
+
+class Warm(jaxsched.LearningRateSchedule):
+    """A user's formula that uses its leaves as jit passes them."""
+
+    initial_learning_rate: ArrayLike
+    warmup: ArrayLike
+
+    def _rate(self, step, dtype):
+        return self.initial_learning_rate * jnp.minimum(1.0, step / self.warmup)
+
+
+class Drops(jaxsched.LearningRateSchedule):
+    """A user's formula with integer arithmetic on its leaves: XLA's
+    ``7 // 0`` is -1, NumPy's 0."""
+
+    initial_learning_rate: ArrayLike
+    total: ArrayLike
+    period: ArrayLike
+
+    def _rate(self, step, dtype):
+        return self.initial_learning_rate * (2.0 + (self.total // self.period) * step)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Warm(np.float32(0.1), 7.0),
+    lambda: jaxsched.JoinSchedules([jaxsched.Constant(np.float32(0.1)),
+                                    Warm(np.float32(0.1), 7.0)], [5]),
+    lambda: Drops(np.float32(0.1), 7, 0),
+], ids=["x64-promotion", "nested", "int-division"])
+def test_a_users_captured_leaves_are_what_jit_passes(make, x64):
+    """jaxsched's own formulas take captured scalars as NumPy values (see
+    nx.staged_leaf); a user's class gets them as jit passes them (weakly
+    typed Python numbers): captured, the same program as eager calls."""
+    sched = make()
+    steps = np.arange(0, 3000, dtype=np.int32)
+    jaxpr = str(jax.make_jaxpr(lambda t: sched(t))(steps[:4]))
+    assert ":f64[" not in jaxpr
+    np.testing.assert_array_equal(np.asarray(jax.jit(lambda t: sched(t))(steps)),
+                                  np.asarray(sched(steps)))
+
+
+def test_tables_under_a_users_disabled_jit_take_traced_indices():
+    # More than 16 segments: a table read by a traced index (under vmap).
+    sched = jaxsched.StepCosineDecayWithOffset(list(range(0, 2000, 100)),
+                                               [0.1 / (i + 1) for i in range(20)])
+    steps = jnp.arange(0, 2000, 37)
+    with jax.disable_jit():
+        got = jax.vmap(sched)(steps)
+    np.testing.assert_allclose(got, sched(steps), rtol=1e-6)
 
 
 BAD = [
