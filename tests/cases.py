@@ -1801,11 +1801,15 @@ def run_fast_compiled(jitted, *args, static=()):
     return lowered.compile(compiler_options=FAST_COMPILE)(*dynamic)
 
 
+def equations(jaxpr):
+    """Every equation of a jaxpr, those of nested jaxprs (calls, branches,
+    loop bodies) after the equation that holds them, at each use."""
+    for eqn in jaxpr.eqns:
+        yield eqn
+        for sub in jax.extend.core.jaxprs_in_params(eqn.params):
+            yield from equations(sub)
+
+
 def program_size(jaxpr) -> int:
     """Equations of a jaxpr, nested (inlined) calls counted at each use."""
-    n = 0
-    for eqn in jaxpr.eqns:
-        n += 1
-        for sub in jax.extend.core.jaxprs_in_params(eqn.params):
-            n += program_size(sub)
-    return n
+    return sum(1 for _ in equations(jaxpr))

@@ -23,7 +23,7 @@ from jax.typing import ArrayLike
 
 import jaxsched
 import reference as ref
-from cases import jit_apply
+from cases import equations, jit_apply
 from test_model_garden import assert_close
 
 
@@ -294,16 +294,6 @@ def test_optax_with_a_composed_schedule():
         np.testing.assert_allclose(np.asarray(updates), -lr, rtol=2e-6, atol=1e-9)
 
 
-def _primitives(jaxpr):
-    """The names of a jaxpr's primitives, nested jaxprs included."""
-    names = set()
-    for eqn in jaxpr.eqns:
-        names.add(eqn.primitive.name)
-        for sub in jax.extend.core.jaxprs_in_params(eqn.params):
-            names |= _primitives(sub)
-    return names
-
-
 class LoopHalving(jaxsched.LearningRateSchedule):
     """A user's formula with a loop: halved once per `every` steps, 20 times
     at most."""
@@ -349,7 +339,7 @@ def test_a_users_loops_stay_loops_inside_jaxscheds_schedules(inner):
     sched = jaxsched.LinearWarmup(inner, 8, 0.0)
     steps = jnp.arange(0, 100, 3)
     jaxpr = jax.make_jaxpr(lambda t: sched(t))(steps).jaxpr
-    assert _primitives(jaxpr) & {"while", "scan"}
+    assert {eqn.primitive.name for eqn in equations(jaxpr)} & {"while", "scan"}
     # (The warmup rises to the inner rate at step 8, 0.8 / 4.)
     expected = [0.2 * t / 8 if t < 8 else 0.8 * 0.5 ** min(t // 4, 20) for t in range(0, 100, 3)]
     np.testing.assert_allclose(jit_apply(sched, steps), expected, rtol=1e-6)
