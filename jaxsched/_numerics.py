@@ -338,37 +338,33 @@ def _saturation(lr, base, p, per_step):
     operations fewer to trace and compile.
     """
     hyper = lr, (base if per_step == "p" else p)
-    if not on_host(*hyper):
-        held = jnp.sign(lr) * np.finfo(p.dtype).max  # (0 for lr = 0)
-        if per_step == "p":
-            return "p", held, _room(lr), jnp.log(base)
-        bound = _bound(_room(lr), p)
-        return "base", held, bound, where(p > 0, bound, jnp.inf)
     dtype = np.dtype(p.dtype)
-    lr, other = (np.asarray(h, np.float64) for h in hyper)
-    held = (np.sign(lr) * np.finfo(dtype).max).astype(dtype)
-    room = _room(lr, np.finfo(dtype).max)
+    host = on_host(*hyper)
+    if host:  # (in float64, each bound rounded to the dtype once, below)
+        xp, select = np, np.where
+        lr, other = (np.asarray(h, np.float64) for h in hyper)
+    else:
+        xp, select = jnp, where
+        other = hyper[1]
+    big = np.finfo(dtype).max
+    held = xp.sign(lr) * big  # (0 for lr = 0)
+    room = float(np.log(big)) - 2.0**-10 - xp.log(xp.maximum(xp.abs(lr), 1))
     if per_step == "p":
-        return "p", held, room.astype(dtype), np.log(other).astype(dtype)
-    bound = _bound(room, other).astype(dtype)
-    mode = "base+" if np.all(other > 0) else "base-" if np.all(other < 0) else "base"
-    return mode, held, bound, np.where(other > 0, bound, np.inf).astype(dtype)
-
-
-def _room(lr, big=None):
-    """log(max / max(|lr|, 1)), less a margin of 2**-10 for rounding."""
-    xp = np if on_host(lr) else jnp
-    big = np.finfo(lr.dtype).max if big is None else big
-    return float(np.log(big)) - 2.0**-10 - xp.log(xp.maximum(xp.abs(lr), 1))
-
-
-def _bound(room, p):
-    """exp(room / p): p * log(base) > room  <=>  base > exp(room / p) for
-    p > 0, and base < exp(room / p) for p < 0 (never for p == 0; `<=` there,
-    as the bound is 0 where it underflows: 0 ** p is held too)."""
-    if on_host(room, p):
-        return np.exp(room / np.where(p == 0, 1, p))
-    return jnp.exp(room / where(p == 0, 1, p))
+        mode, a, b = "p", room, xp.log(other)
+    else:
+        # p * log(base) > room  <=>  base > exp(room / p) for p > 0, and
+        # base < exp(room / p) for p < 0 (never for p == 0; `<=` there, as
+        # the bound is 0 where it underflows: 0 ** p is held too).
+        a = xp.exp(room / select(other == 0, 1, other))
+        b = select(other > 0, a, np.inf)
+        mode = "base"
+        if host and np.all(other > 0):
+            mode = "base+"
+        elif host and np.all(other < 0):
+            mode = "base-"
+    if host:
+        held, a, b = (np.asarray(x).astype(dtype) for x in (held, a, b))
+    return mode, held, a, b
 
 
 def _over(mode, a, b, base, p):
@@ -397,7 +393,7 @@ def _scaled_power(power, mode, held, a, b, lr, base, p):
     # (`held`, `a` and `b` from _saturation: they only decide, or hold
     # sign(lr) * max, so the derivatives take them as constants. safe_pow
     # and jnp.power agree wherever the value is not held: 0 ** p is held for
-    # p < 0, see _bound.)
+    # p < 0, see _saturation.)
     return _scaled_power_value(mode, held, a, b, lr, base, p)
 
 
