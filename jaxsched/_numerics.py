@@ -258,9 +258,10 @@ def where(condition: Any, x: Any, y: Any) -> jax.Array:
     """``jnp.where(condition, x, y)``, traced inline as one ``select_n``.
 
     ``jnp.where`` is a ``jit`` of its own, which every trace enters and every
-    lowering emits as a function of its own: a schedule holds dozens (40 in
-    CosineDecayRestarts), much of the trace and lowering time of its first
-    call. Same result where the result is strongly typed: the dtype of
+    lowering emits as a function of its own, wherever jit is enabled (the
+    formulas trace with it disabled, see ``_core._own_code``; this one
+    select is still less Python per call than jnp.where's checks, and a
+    schedule holds dozens: 40 in CosineDecayRestarts). Same result where the result is strongly typed: the dtype of
     ``jax.dtypes.result_type(x, y)``, NumPy broadcasting, Python numbers
     converted as jnp.where converts them. A weakly typed result, or a
     condition that is not boolean, takes ``jnp.where`` itself.
