@@ -248,6 +248,11 @@ class LearningRateSchedule(Configurable):
 
     def _traced_inline(self, step: jax.Array, *extra: Any, sweep: bool = False) -> jax.Array:
         plain = None
+        if self._plain == () and not self._shifted and nx.known_nonnegative(step):
+            # Steps known >= 0 (or NaN) by construction, and a formula whose
+            # plain variant differs only before step 0: that one, untested.
+            with nx.plain_steps():
+                return self._formula(step, *extra)
         if self._plain is not None and (np.size(step) >= self._plain_min_steps
                                         or (sweep and np.ndim(step) > 0)):
             # The formula twice: once for steps in [0, 2**mantissa) with the

@@ -549,6 +549,30 @@ def remainder(s: jax.Array, k: jax.Array, q: jax.Array) -> jax.Array:
 
 
 _PLAIN = contextvars.ContextVar("jaxsched_plain_steps", default=False)
+_NONNEGATIVE = contextvars.ContextVar("jaxsched_nonnegative_step", default=None)
+
+
+@contextlib.contextmanager
+def nonnegative_step(step: jax.Array):
+    """While a wrapper calls its inner schedule on `step`, an array known
+    to be >= 0 or NaN by construction (a warmup's ``where(step < w, w,
+    step)`` with ``w >= 0``): a schedule called on this very array (not on
+    one computed from it) traces its formula in :func:`plain_steps` where
+    that only drops the reduction of steps before 0 (:func:`wrap`), with
+    no test on the steps (``_core``'s ``_traced_inline``). In a sweep that
+    takes the fmod out of a warmup's inner cosine (1.23x the limit's time,
+    1.01x without); on a whole curve, the test of every step."""
+    token = _NONNEGATIVE.set(step)
+    try:
+        yield
+    finally:
+        _NONNEGATIVE.reset(token)
+
+
+def known_nonnegative(step: Any) -> bool:
+    """Whether `step` is the array of the innermost :func:`nonnegative_step`."""
+    hint = _NONNEGATIVE.get()
+    return hint is not None and step is hint
 
 # Arrays of at least this many steps are whole curves, where a formula may
 # trace a second, faster variant behind a lax.cond: below, compiling it would

@@ -47,7 +47,8 @@ class _Warmup(LearningRateSchedule):
             # integers (exact at any size); otherwise both are floats.
             point = _warmup_point(step, self.warmup_steps)
             warming = point > step  # exactly the steps before the warmup's end
-            value = jnp.asarray(after(point))
+            with nx.nonnegative_step(point):
+                value = jnp.asarray(after(point))
             target = value
         else:
             value = target = after

@@ -444,3 +444,54 @@ BAD = [
 def test_bad_arguments(make, exc, arg):
     with pytest.raises(exc, match=f"`{arg}`.*Received: {arg}="):
         make()
+
+
+def _primitives(fn, *args):
+    return {eqn.primitive.name for eqn in equations(jax.make_jaxpr(fn)(*args).jaxpr)}
+
+
+@pytest.mark.parametrize("cls", [jaxsched.LinearWarmup, jaxsched.PolynomialWarmUp])
+def test_a_warmups_inner_cosine_needs_no_fmod(cls):
+    """A warmup evaluates its inner schedule at where(step < w, w, step),
+    never before step 0: an inner cosine needs no reduction of steps before
+    0 (fmod, a library call per element that keeps XLA from vectorizing a
+    sweep's loop) and no test of the steps, on a scalar, a curve and in a
+    sweep alike, and keeps its values (Keras' formula at max(step, w))."""
+    k, w = 1000, 100
+
+    def warmup(inner, w):  # (from 0, linear)
+        return cls(inner, w, 0.0) if cls is jaxsched.LinearWarmup else cls(inner, w, 1.0)
+
+    sched = warmup(jaxsched.CosineDecay(0.1, k, alpha=0.2), w)
+    steps = jnp.asarray([-(2**31), -50, 0, 1, 99, 100, 101, 999, 1100, 1101, 2**31 - 1])
+    assert "rem" not in _primitives(sched, jnp.int32(5))
+    assert not _primitives(sched, steps) & {"rem", "cond", "reduce_or"}
+    sweep = jax.vmap(lambda a: warmup(jaxsched.CosineDecay(0.1, k, alpha=a), w)(steps))
+    assert "rem" not in _primitives(sweep, jnp.asarray([0.1, 0.2]))
+
+    def reference(t):
+        target = ref.cosine_decay(w, 0.1, k, alpha=0.2)
+        if t >= w:
+            return ref.cosine_decay(t, 0.1, k, alpha=0.2)
+        if cls is jaxsched.LinearWarmup:
+            return target * max(t, -np.finfo(np.float32).max) / w
+        return target * max(t, 1) / w
+
+    expected = [reference(float(t)) for t in steps]
+    np.testing.assert_allclose(sched(steps), expected, rtol=2e-6)
+    np.testing.assert_allclose(jit_apply(sched, steps), expected, rtol=2e-6)
+    np.testing.assert_allclose(sweep(jnp.asarray([0.2, 0.2]))[1], expected, rtol=2e-6)
+
+
+def test_the_warmups_hint_reaches_only_its_own_step():
+    """The inner schedule of a warmup may call another on a step computed
+    from its own, which may lie before 0: that one keeps the reduction
+    (Keras' cosine extrapolated before step 0, exact far before it)."""
+    k = 1000
+    cosine = jaxsched.CosineDecay(0.1, k)
+    inner = jaxsched.from_callable(lambda t: cosine(t - 50_000))
+    sched = jaxsched.LinearWarmup(inner, 10, 0.0)
+    steps = jnp.arange(10, 100_000, 997)
+    assert "rem" in _primitives(sched, steps)
+    expected = [ref.cosine_decay(float(t) - 50_000, 0.1, k) for t in steps]
+    np.testing.assert_allclose(sched(steps), expected, rtol=1e-5, atol=1e-9)
