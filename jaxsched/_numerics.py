@@ -161,12 +161,19 @@ def as_float(value: ArrayLike, dtype: np.dtype) -> jax.Array | np.ndarray:
     them alone is done once, on the host: see :func:`staged_leaf`); floats
     beyond the range of `dtype` saturate.
     """
-    if isinstance(value, jax.Array):
+    if isinstance(value, jax.Array) and not _small_table(value):
         return clip_to_dtype(value, dtype).astype(dtype)
     value = clip_to_dtype(np.asarray(value), dtype).astype(dtype)
     # A scalar hyperparameter known while tracing stays on the host (see
-    # staged_leaf); arrays (tables that traced indices read) do not.
-    return value if value.ndim == 0 else jnp.asarray(value)
+    # staged_leaf), and so does a table of up to 16 entries, which `take`
+    # reads entry by entry; larger tables, which a traced index reads, do not.
+    return value if value.ndim == 0 or _small_table(value) else jnp.asarray(value)
+
+
+def _small_table(value: Any) -> bool:
+    """A table known while tracing that :func:`take` reads entry by entry."""
+    return (np.ndim(value) > 0 and np.shape(value)[-1] <= _SELECT_CHAIN
+            and not isinstance(value, jax.core.Tracer))
 
 
 def staged_leaf(value: Any) -> Any:
@@ -187,7 +194,7 @@ def staged_leaf(value: Any) -> Any:
             return jnp.asarray(value)  # (the OverflowError jit raises)
         return np.asarray(value, dtype)
     dtype = np.dtype(float) if isinstance(value, float) else getattr(value, "dtype", None)
-    if (isinstance(value, jax.core.Tracer) or np.ndim(value) != 0
+    if (isinstance(value, jax.core.Tracer) or (np.ndim(value) != 0 and not _small_table(value))
             or not isinstance(dtype, np.dtype) or dtype.kind not in "fiu"):
         return jnp.asarray(value)  # (bfloat16, whose kind is "V", keys, bools)
     with np.errstate(over="ignore"):  # (1e300 without x64: inf, as jnp.asarray gives)
@@ -630,6 +637,9 @@ def plain_steps(mirror: bool = False):
 # Segments
 
 
+_SELECT_CHAIN = 16  # take: tables up to this size, a chain of selects
+
+
 def take(table: jax.Array, index: jax.Array) -> jax.Array:
     """``table[..., index]`` for ``0 <= index < n``, with leading batch axes
     of `table` broadcast against `index` (a batched schedule called without
@@ -642,13 +652,15 @@ def take(table: jax.Array, index: jax.Array) -> jax.Array:
     A NumPy table (a leaf under the user's ``disable_jit``) is made a JAX
     array first: NumPy cannot index it with a tracer.
     """
-    table = jnp.asarray(table)
-    n = table.shape[-1]
-    if n <= 16:
+    n = np.shape(table)[-1]
+    if n <= _SELECT_CHAIN:
+        # (A table known while tracing is a NumPy array, see as_float: its
+        # entries are constants, not a slice of a constant each.)
         out = table[..., 0]
         for m in range(1, n):
             out = where(index >= m, table[..., m], out)
         return jnp.broadcast_to(out, jnp.broadcast_shapes(table.shape[:-1], index.shape))
+    table = jnp.asarray(table)
     if table.ndim == 1:
         return table[index]
     shape = jnp.broadcast_shapes(table.shape[:-1], index.shape)
