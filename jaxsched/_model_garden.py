@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
 
 from . import _numerics as nx
@@ -248,17 +249,24 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
         values, b = nx.cast(dtype, self.values, self.boundaries)
         n = values.shape[-1]
         i = nx.count_below(b[..., 1:], s, strict=False)  # b[i] <= s < b[i + 1]
-        j = jnp.minimum(i + 1, n - 1)  # == i in the last segment: hold values[-1]
-        start = nx.where(i == 0, 0, nx.take(b, i))
-        length = nx.take(b, j) - nx.take(b, i)
+        # Segment i's start, length, end and end value, as tables (of a
+        # captured schedule: computed on the host), each read at i. The last
+        # segment (length 0) holds values[-1].
+        xp = np if nx.on_host(values, b) else jnp
+        b_next = xp.concatenate([b[..., 1:], b[..., -1:]], axis=-1)
+        start = xp.concatenate([xp.zeros_like(b[..., :1]), b[..., 1:]], axis=-1)
+        length = b_next - b
+        divisor = xp.where(length == 0, xp.ones_like(length), length)
+        v_next = xp.concatenate([values[..., 1:], values[..., -1:]], axis=-1)
+        start, end, divisor, v_i, v_j = nx.take_all(
+            i, start, start + length, divisor, values, v_next)
         # Before the offset the first cosine is extrapolated: the step folded
         # into one half period (as CosineDecay does), so that the phase keeps
         # float precision far before it and stays finite at -3e38.
-        s = nx.where(i == 0, nx.wrap(s, nx.safe_divisor(length)), s)
-        # The last segment (length 0) holds values[-1]: remaining 0, not
+        s = nx.where(i == 0, nx.wrap(s, divisor), s)
+        # The last segment holds values[-1]: remaining 0, not
         # (b[-1] - s) / 1, whose sine is NaN at steps near float32's max.
         # (A NaN step stays NaN.)
         held = nx.where(jnp.isnan(s), s, 0)
-        remaining = nx.where(i == j, held, (start + length - s) / nx.safe_divisor(length))
-        v_i, v_j = nx.take(values, i), nx.take(values, j)
+        remaining = nx.where(i == n - 1, held, (end - s) / divisor)
         return (v_i - v_j) * nx.half_cosine(remaining) + v_j

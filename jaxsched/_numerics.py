@@ -669,6 +669,20 @@ def take(table: jax.Array, index: jax.Array) -> jax.Array:
     return jnp.take_along_axis(table, index[..., None], axis=-1)[..., 0]
 
 
+def take_all(index: jax.Array, *tables: jax.Array) -> list[jax.Array]:
+    """``[take(table, index) for table in tables]``, for tables of one
+    length: up to 16 entries, the comparisons of the select chains shared."""
+    n = np.shape(tables[0])[-1]
+    if n > _SELECT_CHAIN:
+        return [take(table, index) for table in tables]
+    outs = [table[..., 0] for table in tables]
+    for m in range(1, n):
+        reached = index >= m
+        outs = [where(reached, table[..., m], out) for table, out in zip(tables, outs)]
+    return [jnp.broadcast_to(out, jnp.broadcast_shapes(np.shape(table)[:-1], index.shape))
+            for table, out in zip(tables, outs)]
+
+
 def count_below(boundaries: jax.Array, step: jax.Array, *, strict: bool,
                 search_above: int = 32) -> jax.Array:
     """How many boundaries lie below `step`: ``b < step`` (`strict`) or
