@@ -248,25 +248,37 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         values, b = nx.cast(dtype, self.values, self.boundaries)
         n = values.shape[-1]
-        i = nx.count_below(b[..., 1:], s, strict=False)  # b[i] <= s < b[i + 1]
-        # Segment i's start, length, end and end value, as tables (of a
-        # captured schedule: computed on the host), each read at i. The last
-        # segment (length 0) holds values[-1].
+        # Segment i (b[i] <= s < b[i + 1]): its end (from its start and
+        # length), divisor and values, as tables (of a captured schedule:
+        # computed on the host), each read at i. The last segment (length 0)
+        # holds values[-1].
         xp = np if nx.on_host(values, b) else jnp
         b_next = xp.concatenate([b[..., 1:], b[..., -1:]], axis=-1)
         start = xp.concatenate([xp.zeros_like(b[..., :1]), b[..., 1:]], axis=-1)
         length = b_next - b
         divisor = xp.where(length == 0, xp.ones_like(length), length)
         v_next = xp.concatenate([values[..., 1:], values[..., -1:]], axis=-1)
-        start, end, divisor, v_i, v_j = nx.take_all(
-            i, start, start + length, divisor, values, v_next)
+        tables = (start + length, divisor, values, v_next)
+        first_divisor = divisor[..., 0]  # (the wrap is for segment 0 only)
+        if n <= nx.SELECT_CHAIN:
+            # A few segments: selects on the comparisons themselves (i >= m
+            # exactly where b[m] <= s; a NaN step in segment 0), one fused
+            # loop with no count of the boundaries below.
+            reached = [s >= b[..., m] for m in range(1, n)]
+            first = ~reached[0] if n > 1 else True
+            last = reached[-1] if n > 1 else True
+            end, divisor, v_i, v_j = nx.select_chain(reached, *tables)
+        else:
+            i = nx.count_below(b[..., 1:], s, strict=False)
+            first, last = i == 0, i == n - 1
+            end, divisor, v_i, v_j = [nx.take(table, i) for table in tables]
         # Before the offset the first cosine is extrapolated: the step folded
         # into one half period (as CosineDecay does), so that the phase keeps
         # float precision far before it and stays finite at -3e38.
-        s = nx.where(i == 0, nx.wrap(s, divisor), s)
+        s = nx.where(first, nx.wrap(s, first_divisor), s)
         # The last segment holds values[-1]: remaining 0, not
         # (b[-1] - s) / 1, whose sine is NaN at steps near float32's max.
         # (A NaN step stays NaN.)
         held = nx.where(jnp.isnan(s), s, 0)
-        remaining = nx.where(i == n - 1, held, (end - s) / divisor)
+        remaining = nx.where(last, held, (end - s) / divisor)
         return (v_i - v_j) * nx.half_cosine(remaining) + v_j

@@ -172,7 +172,7 @@ def as_float(value: ArrayLike, dtype: np.dtype) -> jax.Array | np.ndarray:
 
 def _small_table(value: Any) -> bool:
     """A table known while tracing that :func:`take` reads entry by entry."""
-    return (np.ndim(value) > 0 and np.shape(value)[-1] <= _SELECT_CHAIN
+    return (np.ndim(value) > 0 and np.shape(value)[-1] <= SELECT_CHAIN
             and not isinstance(value, jax.core.Tracer))
 
 
@@ -637,7 +637,7 @@ def plain_steps(mirror: bool = False):
 # Segments
 
 
-_SELECT_CHAIN = 16  # take: tables up to this size, a chain of selects
+SELECT_CHAIN = 16  # take: tables up to this size, a chain of selects
 
 
 def take(table: jax.Array, index: jax.Array) -> jax.Array:
@@ -653,7 +653,7 @@ def take(table: jax.Array, index: jax.Array) -> jax.Array:
     array first: NumPy cannot index it with a tracer.
     """
     n = np.shape(table)[-1]
-    if n <= _SELECT_CHAIN:
+    if n <= SELECT_CHAIN:
         # (A table known while tracing is a NumPy array, see as_float: its
         # entries are constants, not a slice of a constant each.)
         out = table[..., 0]
@@ -669,17 +669,16 @@ def take(table: jax.Array, index: jax.Array) -> jax.Array:
     return jnp.take_along_axis(table, index[..., None], axis=-1)[..., 0]
 
 
-def take_all(index: jax.Array, *tables: jax.Array) -> list[jax.Array]:
-    """``[take(table, index) for table in tables]``, for tables of one
-    length: up to 16 entries, the comparisons of the select chains shared."""
-    n = np.shape(tables[0])[-1]
-    if n > _SELECT_CHAIN:
-        return [take(table, index) for table in tables]
+def select_chain(reached: list, *tables: Any) -> list[jax.Array]:
+    """Entry ``m`` of each table where ``reached[m - 1]`` is the last of the
+    (monotone) conditions that holds, entry 0 where none does: the lookup of
+    :func:`take` with the conditions ``index >= m`` given, one select per
+    entry and table."""
     outs = [table[..., 0] for table in tables]
-    for m in range(1, n):
-        reached = index >= m
-        outs = [where(reached, table[..., m], out) for table, out in zip(tables, outs)]
-    return [jnp.broadcast_to(out, jnp.broadcast_shapes(np.shape(table)[:-1], index.shape))
+    for m, cond in enumerate(reached, 1):
+        outs = [where(cond, table[..., m], out) for table, out in zip(tables, outs)]
+    shape = jnp.broadcast_shapes(*(np.shape(c) for c in reached))
+    return [jnp.broadcast_to(out, jnp.broadcast_shapes(np.shape(table)[:-1], shape))
             for table, out in zip(tables, outs)]
 
 

@@ -12,10 +12,6 @@ from ._checks import check_increasing, fail, to_vector
 from ._core import LearningRateSchedule, static_field
 
 
-# Up to this many values, the value is picked by a chain of selects.
-_SELECT_CHAIN_MAX = 16
-
-
 def _in_step_dtype(boundaries, dtype):
     """Integer boundaries in the integer step dtype, with the same comparisons.
 
@@ -138,7 +134,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         # Saturated once, in the table, not at every step.
         values = nx.saturate(jnp.asarray(self.values).astype(out), out)
         t, b, below = _comparable(self.boundaries, step)
-        if values.ndim == 1 and b.ndim == 1 and values.shape[0] <= _SELECT_CHAIN_MAX:
+        if values.ndim == 1 and b.ndim == 1 and values.shape[0] <= nx.SELECT_CHAIN:
             # A few values: a chain of selects on the comparisons themselves
             # (``values[j]`` once ``boundaries[j-1] < step``), the program a
             # user writes by hand: no index, no gather, at most 16 selects.

@@ -1490,6 +1490,10 @@ ROWS += [
              (7,)),
             (dict(boundaries=[20, 50, 80], values=[1.0, 0.5, 0.1]),
              (20, 30, 50, 80)),
+            # More than 16 segments: a search and lookups, not selects.
+            (dict(boundaries=list(range(0, 2000, 100)),
+                  values=[0.1 / (i + 1) for i in range(20)], offset=30),
+             (-170, 30, 130, 1030, 1930, 2030)),
         ),
         sweep=(
             {'boundaries': [0, 10, 25, 40],
