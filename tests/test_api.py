@@ -125,11 +125,9 @@ def test_formulas_trace_without_nested_jits(row):
 
 def test_a_captured_schedules_small_tables_are_constants():
     """Inside the user's jit, a table of a captured schedule (up to 16
-    entries, read entry by entry: nx.take) stays on the host: each entry is
-    a constant of the program, not a slice of a constant array (115
-    operations for StepCosineDecayWithOffset's scalar step before, 73 now);
-    and the values are those of the compiled call, whose tables are
-    arguments."""
+    entries, read entry by entry) stays on the host: each entry is a
+    constant of the program, not a slice of a constant array; and the
+    values are those of the compiled call, whose tables are arguments."""
     sched = jaxsched.StepCosineDecayWithOffset([0, 200, 500, 800], [1.0, 0.5, 0.2, 0.05],
                                                offset=7)
     steps = jnp.asarray([-100, 0, 3, 9, 10, 13, 207, 506, 807, 10**6])
