@@ -123,26 +123,40 @@ def _geometric_sum(
     big = jnp.finfo(base.dtype).max
     small = n < 2**bits
     e = nx.where(small, n, 0).astype(jnp.int32)
-    total = jnp.zeros_like(base * n)  # the sum over the bits taken so far
-    power = jnp.ones_like(base * n)  # base ** (the bits taken so far)
-    block_power, block_sum = base, jnp.ones_like(base)  # for 2**bit terms
-    for bit in range(bits):
-        take = ((e >> bit) & 1) == 1
-        total = nx.where(take, jnp.minimum(total + power * block_sum, big), total)
-        power = nx.where(take, jnp.minimum(power * block_power, big), power)
-        block_sum = jnp.minimum(block_sum * (1 + block_power), big)
-        block_power = jnp.minimum(block_power * block_power, big)
+    if nx.on_host(base):
+        # A base known while tracing: the same products and sums for every
+        # e < 2**bits, on the host, read at e.
+        total, power = _binary_powers(np, base, np.arange(2**bits), bits)
+        total, power = nx.take(total, e), nx.take(power, e)
+    else:
+        total, power = _binary_powers(jnp, base, e, bits)
     d = base - 1
+    log_base = np.log1p(d) if nx.on_host(d) else jnp.log1p(d)
     n_large = nx.where(small, 0, n)
     p = jnp.minimum(base**n_large, big)
     near_one = jnp.abs(p - 1) < 0.5
-    large = nx.where(
-        near_one, jnp.expm1(nx.where(near_one, n_large, 0) * jnp.log1p(d)), p - 1
-    ) / d
+    large = nx.where(near_one, jnp.expm1(nx.where(near_one, n_large, 0) * log_base), p - 1) / d
     return (
         nx.where(small, total, jnp.minimum(large, big)),
         nx.where(small, power, p),
     )
+
+
+def _binary_powers(xp, base, e, bits):
+    """(1 + base + ... + base ** (e - 1), base ** e) for integers
+    0 <= e < 2**bits, by binary powering (see `_geometric_sum`)."""
+    big = xp.finfo(base.dtype).max
+    where = np.where if xp is np else nx.where
+    total = xp.zeros(np.shape(e), base.dtype)  # the sum over the bits taken so far
+    power = xp.ones(np.shape(e), base.dtype)  # base ** (the bits taken so far)
+    block_power, block_sum = base, xp.ones_like(base)  # for 2**bit terms
+    for bit in range(bits):
+        take = ((e >> bit) & 1) == 1
+        total = where(take, xp.minimum(total + power * block_sum, big), total)
+        power = where(take, xp.minimum(power * block_power, big), power)
+        block_sum = xp.minimum(block_sum * (1 + block_power), big)
+        block_power = xp.minimum(block_power * block_power, big)
+    return total, power
 
 
 class CosineDecayRestarts(LearningRateSchedule):
@@ -222,57 +236,80 @@ class CosineDecayRestarts(LearningRateSchedule):
 
 def _restart(s, k, t):
     """(restart index, steps to the end of the period, period length, past the
-    t_mul<1 horizon), for a finite or -inf step `s`."""
-    # t_mul == 1: periods of k steps.
-    i_uniform = nx.floor_div(s, k)
-    # t_mul != 1: geometric periods. `t_g` keeps the branch not taken finite.
-    geometric = t != 1
-    t_g = nx.where(geometric, t, 2 * jnp.ones_like(t))
-    # Past max / (4 t**2) (times k when k < 1) a period's length and end are
-    # beyond the float range (float32, t_mul=2: from 2e37 steps on): there
-    # the geometric branch holds the value of that step. (inf for t < 1: no
-    # bound.)
-    big = jnp.finfo(s.dtype).max
-    s_g = jnp.minimum(s, big / (4 * t_g * t_g) * jnp.minimum(k, 1))
-    x = (s_g / k) * (t_g - 1)  # S_i <= s <=> t_g ** i <= 1 + x  (t_g > 1)
-    beyond = x <= -1  # log1p undefined: past k / (1 - t) for t < 1, or s < 0
-    past_end = beyond & (s > 0)
-    x = nx.where(beyond, jnp.zeros_like(x), x)
-    # log1p(t - 1): log(t) keeps only a few digits of itself for t near 1.
-    i = jnp.maximum(jnp.floor(jnp.log1p(x) / jnp.log1p(t_g - 1)), 0)
-    # Check the estimate against the period's start S_i = k * G_i and end
-    # S_i + k * t**i, and move it by one where the logarithm rounded across a
-    # boundary. One pass gives G_i and t**i; G and t**i of i + 1 and i - 1 are
-    # a sum and a product or quotient of them, exact whenever representable.
-    total, power = _geometric_sum(t_g, i)
-    up = k * (total + power) <= s_g
-    down = (k * total > s_g) & (i > 0) & ~up
-    i_geometric = nx.where(up, i + 1, nx.where(down, i - 1, i))
-    previous = power / t_g
-    total = nx.where(up, total + power, nx.where(down, total - previous, total))
-    power = nx.where(up, power * t_g, nx.where(down, previous, power))
-    i = nx.where(geometric, i_geometric, i_uniform)
-    to_end_geometric = k * total + k * power - s_g
-    # Uniform branch: the period's end S_(i+1) - s and its length k, written
-    # as the first-order expansions of the geometric ones around t == 1.
-    # `d` is 0 there, so the values are unchanged, but the derivative with
-    # respect to t_mul is the limit of the geometric one (the schedule is
-    # smooth in t_mul at 1). The position in the period is the exact
-    # remainder fmod(s, k), not s - k * i, whose rounding at large steps
-    # (k * i past 2**24 in float32) would move the phase of a fractional k.
-    # i is capped where the dtype no longer resolves a period (finite).
-    d = t - 1
-    i_d = jnp.clip(i_uniform, 0, 1 / jnp.finfo(s.dtype).eps)
-    to_end_uniform = (k - jnp.fmod(s, k)) + k * (d * (i_d * (i_d + 1) / 2))
-    to_end = nx.where(geometric, to_end_geometric, to_end_uniform)
-    period_uniform = k * (1 + d * i_d)
-    period = nx.where(geometric, k * power, period_uniform)
-    past_end = geometric & past_end
+    t_mul<1 horizon), for a finite or -inf step `s`.
+
+    Both branches, selected by ``t_mul != 1``, unless t_mul is known while
+    tracing (a captured schedule): then only its own (the same values)."""
+    if nx.on_host(t):
+        if t == 1:
+            i, to_end, period = _uniform_periods(s, k, t)
+            past_end = False
+        else:
+            i, to_end, period, past_end = _geometric_periods(s, k, t)
+    else:
+        geometric = t != 1
+        # `t_g` keeps the branch not taken finite.
+        t_g = nx.where(geometric, t, 2 * jnp.ones_like(t))
+        i_g, to_end_g, period_g, past_end = _geometric_periods(s, k, t_g)
+        i_u, to_end_u, period_u = _uniform_periods(s, k, t)
+        i = nx.where(geometric, i_g, i_u)
+        to_end = nx.where(geometric, to_end_g, to_end_u)
+        period = nx.where(geometric, period_g, period_u)
+        past_end = geometric & past_end
     # Negative steps: period 0 extends backwards (the formula extrapolated).
     i = jnp.maximum(i, 0)
     to_end = nx.where(s < 0, k - s, to_end)
     period = nx.where(s < 0, k, period)
     return i, to_end, period, past_end
+
+
+def _uniform_periods(s, k, t):
+    """(index, steps to the period's end, its length) for t_mul == 1: periods
+    of k steps.
+
+    The period's end S_(i+1) - s and its length k are written as the
+    first-order expansions of the geometric ones around t == 1. `d` is 0
+    there, so the values are unchanged, but the derivative with respect to
+    t_mul is the limit of the geometric one (the schedule is smooth in t_mul
+    at 1). The position in the period is the exact remainder fmod(s, k), not
+    s - k * i, whose rounding at large steps (k * i past 2**24 in float32)
+    would move the phase of a fractional k. i is capped where the dtype no
+    longer resolves a period (finite)."""
+    i = nx.floor_div(s, k)
+    d = t - 1
+    i_d = jnp.clip(i, 0, 1 / jnp.finfo(s.dtype).eps)
+    to_end = (k - jnp.fmod(s, k)) + k * (d * (i_d * (i_d + 1) / 2))
+    return i, to_end, k * (1 + d * i_d)
+
+
+def _geometric_periods(s, k, t):
+    """(index, steps to the period's end, its length, past the t < 1
+    horizon) for t_mul != 1: geometric periods."""
+    # Past max / (4 t**2) (times k when k < 1) a period's length and end are
+    # beyond the float range (float32, t_mul=2: from 2e37 steps on): there
+    # the geometric branch holds the value of that step. (inf for t < 1: no
+    # bound.)
+    xp = np if nx.on_host(k, t) else jnp  # (hyperparameters known: on the host)
+    big = jnp.finfo(s.dtype).max
+    s_g = jnp.minimum(s, big / (4 * t * t) * xp.minimum(k, 1))
+    x = (s_g / k) * (t - 1)  # S_i <= s <=> t ** i <= 1 + x  (t > 1)
+    beyond = x <= -1  # log1p undefined: past k / (1 - t) for t < 1, or s < 0
+    past_end = beyond & (s > 0)
+    x = nx.where(beyond, jnp.zeros_like(x), x)
+    # log1p(t - 1): log(t) keeps only a few digits of itself for t near 1.
+    i = jnp.maximum(jnp.floor(jnp.log1p(x) / xp.log1p(t - 1)), 0)
+    # Check the estimate against the period's start S_i = k * G_i and end
+    # S_i + k * t**i, and move it by one where the logarithm rounded across a
+    # boundary. One pass gives G_i and t**i; G and t**i of i + 1 and i - 1 are
+    # a sum and a product or quotient of them, exact whenever representable.
+    total, power = _geometric_sum(t, i)
+    up = k * (total + power) <= s_g
+    down = (k * total > s_g) & (i > 0) & ~up
+    i = nx.where(up, i + 1, nx.where(down, i - 1, i))
+    previous = power / t
+    total = nx.where(up, total + power, nx.where(down, total - previous, total))
+    power = nx.where(up, power * t, nx.where(down, previous, power))
+    return i, k * total + k * power - s_g, k * power, past_end
 
 
 class LinearCosineDecay(LearningRateSchedule):
