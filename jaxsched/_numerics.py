@@ -452,12 +452,25 @@ def floor_div(s: jax.Array, k: jax.Array) -> jax.Array:
     """
     if _PLAIN.get():
         # (No derivative: the floor is piecewise constant.)
-        inv = jnp.nextafter(jax.lax.stop_gradient(1 / k), jnp.inf)
+        inv = _reciprocal_rounded_up(jax.lax.stop_gradient(k))
         q = jnp.floor(jax.lax.stop_gradient(s) * inv)
         return where(q * k > s, q - 1, q)
     q = jnp.floor(s / k)
     q = where((q + 1) * k <= s, q + 1, q)
     return where(q * k > s, q - 1, q)
+
+
+def _reciprocal_rounded_up(k: Any) -> Any:
+    """``nextafter(1 / k, inf)`` for k >= 2: the next float's bits (1 / k is
+    positive and normal), three operations where ``jnp.nextafter`` takes
+    sixteen, which XLA fuses into the loop over the steps (in a sweep,
+    repeated for every step of every configuration)."""
+    if on_host(k):
+        return np.nextafter(1 / k, np.inf)
+    inv = 1 / k
+    bits = jnp.dtype(f"int{8 * inv.dtype.itemsize}")
+    return jax.lax.bitcast_convert_type(
+        jax.lax.bitcast_convert_type(inv, bits) + 1, inv.dtype)
 
 
 def ceil_div(s: jax.Array, k: jax.Array) -> jax.Array:
