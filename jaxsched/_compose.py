@@ -75,6 +75,9 @@ class WithOffset(LearningRateSchedule):
         return None  # the wrapped schedule's
 
     def _rate(self, step: jax.Array, _) -> jax.Array:
+        if self.hold_before_offset:  # max(step - offset, 0): never before 0
+            with nx.nonnegative_step(step):
+                return jnp.asarray(self.schedule(step))
         return jnp.asarray(self.schedule(step))
 
 
@@ -156,8 +159,11 @@ class JoinSchedules(LearningRateSchedule):
             shifted = nx.shift(step, self.boundaries[..., i])
             # Evaluated at max(shifted, 0): the same value where it is used,
             # and before its boundary (the branch not taken) the schedule is
-            # not extrapolated into overflow and NaN gradients.
-            value = jnp.asarray(schedule(jnp.maximum(shifted, 0)))
+            # not extrapolated into overflow and NaN gradients; a step that
+            # the schedule knows is >= 0 (a cosine: no fmod before step 0).
+            point = jnp.maximum(shifted, 0)
+            with nx.nonnegative_step(point):
+                value = jnp.asarray(schedule(point))
             out = nx.where(shifted >= 0, value, out)
         return out
 

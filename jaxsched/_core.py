@@ -248,9 +248,13 @@ class LearningRateSchedule(Configurable):
 
     def _traced_inline(self, step: jax.Array, *extra: Any, sweep: bool = False) -> jax.Array:
         plain = None
-        if self._plain == () and not self._shifted and nx.known_nonnegative(step):
-            # Steps known >= 0 (or NaN) by construction, and a formula whose
+        held = getattr(self, "hold_before_offset", False)
+        if self._plain == () and (held if self._shifted else nx.known_nonnegative(step)):
+            # Steps known >= 0 (or NaN) by construction (a warmup's inner
+            # schedule, or held at 0 before an offset), and a formula whose
             # plain variant differs only before step 0: that one, untested.
+            if self._shifted:
+                step = nx.shift(step, self.offset, hold=True)
             with nx.plain_steps():
                 return self._formula(step, *extra)
         if self._plain is not None and (np.size(step) >= self._plain_min_steps

@@ -483,6 +483,38 @@ def test_a_warmups_inner_cosine_needs_no_fmod(cls):
     np.testing.assert_allclose(sweep(jnp.asarray([0.2, 0.2]))[1], expected, rtol=2e-6)
 
 
+def test_a_joined_or_held_cosine_needs_no_fmod():
+    """JoinSchedules evaluates a later schedule at max(step - boundary, 0):
+    a cosine there (optax's warmup-then-cosine) needs no reduction of steps
+    before 0 either, and keeps optax's values; so does a cosine held before
+    its offset (WithOffset), not one extrapolated before it."""
+    import optax
+
+    warm, k, b = optax.linear_schedule(0.0, 0.1, 100), 1000, 100
+    sched = jaxsched.JoinSchedules([jaxsched.from_callable(warm),
+                                    jaxsched.CosineDecay(0.1, k, alpha=0.1)], [b])
+    steps = jnp.asarray([-(2**31), -5, 0, 99, 100, 101, 600, 1099, 1100, 1101, 2**31 - 1])
+    assert not _primitives(sched, steps) & {"rem", "cond", "reduce_or"}
+    assert "rem" not in _primitives(sched, jnp.int32(5))
+    expected = optax.join_schedules(
+        [warm, optax.cosine_decay_schedule(0.1, k, alpha=0.1)], [b])
+    np.testing.assert_allclose(sched(steps), [expected(int(t)) for t in steps],
+                               rtol=2e-6, atol=1e-9)
+
+    # So does WithOffset holding before its offset (and not extrapolating).
+    held = jaxsched.WithOffset(jaxsched.CosineDecay(0.1, k, alpha=0.1), b,
+                               hold_before_offset=True)
+    assert not _primitives(held, steps) & {"rem", "cond", "reduce_or"}
+    expected = [ref.cosine_decay(max(float(t) - b, 0), 0.1, k, alpha=0.1) for t in steps]
+    np.testing.assert_allclose(held(steps), expected, rtol=2e-6)
+    shifted = jaxsched.WithOffset(jaxsched.CosineDecay(0.1, k, alpha=0.1), b)
+    assert "rem" in _primitives(shifted, jnp.int32(5))
+    # The Model Garden class with its own offset, held.
+    own = jaxsched.CosineDecayWithOffset(0.1, k, alpha=0.1, offset=b, hold_before_offset=True)
+    assert not _primitives(own, steps) & {"rem", "cond", "reduce_or"}
+    np.testing.assert_allclose(own(steps), expected, rtol=2e-6)
+
+
 def test_the_warmups_hint_reaches_only_its_own_step():
     """The inner schedule of a warmup may call another on a step computed
     from its own, which may lie before 0: that one keeps the reduction
