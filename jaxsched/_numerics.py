@@ -243,11 +243,14 @@ def shift(step: jax.Array, offset: ArrayLike, hold: bool = False) -> jax.Array:
         # offset, without overflow, on the host for an offset known while
         # tracing) saturates the difference there, one clamp and one
         # subtraction per step.
-        xp = np if on_host(o) else jnp
         info = np.iinfo(itype)
-        lo = info.min + xp.maximum(o, 0)
-        hi = info.max + xp.minimum(o, 0)
-        d = jnp.clip(s, lo, hi) - o
+        if on_host(o) and np.ndim(o) == 0:  # (the dtype's own bound: left out)
+            if o == 0:
+                d = s
+            else:
+                d = (jnp.maximum(s, info.min + o) if o > 0 else jnp.minimum(s, info.max + o)) - o
+        else:
+            d = jnp.clip(s, info.min + jnp.maximum(o, 0), info.max + jnp.minimum(o, 0)) - o
     else:
         dtype = default_float()
         for x in (step, offset):
