@@ -164,6 +164,9 @@ class LearningRateSchedule(Configurable):
     _plain: tuple[str, ...] | None = None
     # The fewest steps an array needs to take the fmod-free branch.
     _plain_min_steps = PLAIN_BRANCH_MIN_STEPS
+    # The formula has a cheaper form for steps >= 0 (nx.known_nonnegative
+    # in it), taken only where a wrapper knows its step is (never tested).
+    _nonnegative_form = False
     # The class is jaxsched's own (set for each subclass; a user's formula
     # is traced as the user wrote it: see _own_code and _staged).
     _own = False
@@ -249,7 +252,8 @@ class LearningRateSchedule(Configurable):
     def _traced_inline(self, step: jax.Array, *extra: Any, sweep: bool = False) -> jax.Array:
         plain = None
         held = getattr(self, "hold_before_offset", False)
-        if self._plain == () and (held if self._shifted else nx.known_nonnegative(step)):
+        if ((self._plain == () or self._nonnegative_form)
+                and (held if self._shifted else nx.known_nonnegative(step))):
             # Steps known >= 0 (or NaN) by construction (a warmup's inner
             # schedule, or held at 0 before an offset), and a formula whose
             # plain variant differs only before step 0: that one, untested.

@@ -592,8 +592,12 @@ def nonnegative_step(step: jax.Array):
         _NONNEGATIVE.reset(token)
 
 
-def known_nonnegative(step: Any) -> bool:
-    """Whether `step` is the array of the innermost :func:`nonnegative_step`."""
+def known_nonnegative(step: Any = None) -> bool:
+    """Whether `step` is the array of the innermost :func:`nonnegative_step`;
+    without `step`, in a formula: whether its steps are known to be >= 0 (or
+    NaN), in :func:`plain_steps` without its mirror."""
+    if step is None:
+        return _PLAIN.get() is True
     hint = _NONNEGATIVE.get()
     return hint is not None and step is hint
 

@@ -55,6 +55,8 @@ class PolynomialDecay(LearningRateSchedule):
     cycle: bool = static_field(default=False)
     name: str | None = static_field(default=None)
 
+    _nonnegative_form = True  # (no saturation when no step is before 0)
+
     def __post_init__(self):
         super().__post_init__()
         check(self, "decay_steps", lambda v: v > 0, "must be > 0")
@@ -76,6 +78,8 @@ class PolynomialDecay(LearningRateSchedule):
         else:
             s = jnp.minimum(s, k)
             remaining = (k - s) / k
+            if nx.known_nonnegative():  # remaining in [0, 1]: no overflow
+                return (lr - end) * nx.safe_pow(remaining, power) + end
         # remaining > 1 before step 0: the extrapolation holds the largest
         # finite value where it would overflow (finite gradients there).
         return nx.scaled_power(lr - end, remaining, power, nx.safe_pow, per_step="base") + end

@@ -45,8 +45,7 @@ class _Warmup(LearningRateSchedule):
             # so it is evaluated at ``where(step < warmup_steps, warmup_steps,
             # step)``. Integer steps and integer ``warmup_steps`` stay
             # integers (exact at any size); otherwise both are floats.
-            point = _warmup_point(step, self.warmup_steps)
-            warming = point > step  # exactly the steps before the warmup's end
+            point, warming = _warmup_point(step, self.warmup_steps)
             with nx.nonnegative_step(point):
                 value = jnp.asarray(after(point))
             target = value
@@ -61,16 +60,22 @@ class _Warmup(LearningRateSchedule):
         # The line on a finite step up to the warmup's end: past it (the
         # branch not taken) nothing grows into a NaN gradient, and at -inf a
         # flat line (target == start) stays flat instead of -inf * 0.
-        warm = self._warm(jnp.clip(s, -jnp.finfo(dtype).max, w), w, target, dtype)
+        # (An integer step is finite: no lower bound.)
+        s = jnp.minimum(s, w)
+        if not jnp.issubdtype(jnp.asarray(step).dtype, jnp.integer):
+            s = jnp.maximum(s, -jnp.finfo(dtype).max)
+        warm = self._warm(s, w, target, dtype)
         # The line extrapolated far before step 0 can leave a half-precision
         # range: hold its largest finite value, as the other schedules do.
         return nx.saturate(nx.where(warming, warm, value), out).astype(out)
 
 
-def _warmup_point(step: jax.Array, warmup_steps) -> jax.Array:
+def _warmup_point(step: jax.Array, warmup_steps) -> tuple[jax.Array, jax.Array]:
     """``where(step < warmup_steps, warmup_steps, step)``, in the step's
-    integer dtype when both are integers, else in a float dtype holding both."""
-    step, w = jnp.asarray(step), jnp.asarray(warmup_steps)
+    integer dtype when both are integers, else in a float dtype holding both,
+    and its condition: exactly the steps before the warmup's end."""
+    step = jnp.asarray(step)
+    w = warmup_steps if nx.on_host(warmup_steps) else jnp.asarray(warmup_steps)
     if jnp.issubdtype(step.dtype, jnp.integer) and jnp.issubdtype(w.dtype, jnp.integer):
         # w >= 0 and (jit_safe) within int32: it fits the step's dtype.
         w = w.astype(step.dtype)
@@ -80,7 +85,8 @@ def _warmup_point(step: jax.Array, warmup_steps) -> jax.Array:
             if jnp.issubdtype(x.dtype, jnp.floating):
                 dtype = jnp.promote_types(dtype, x.dtype)
         step, w = nx.as_float(step, dtype), nx.as_float(w, dtype)
-    return nx.where(step < w, w, step)
+    before = step < w
+    return nx.where(before, w, step), before
 
 
 class LinearWarmup(_Warmup):

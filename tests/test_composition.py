@@ -515,6 +515,50 @@ def test_a_joined_or_held_cosine_needs_no_fmod():
     np.testing.assert_allclose(own(steps), expected, rtol=2e-6)
 
 
+def _saturating_powers(fn, *args):
+    return [eqn for eqn in equations(jax.make_jaxpr(fn)(*args).jaxpr)
+            if eqn.primitive.name == "custom_jvp_call" and "name=_scaled_power" in str(eqn)]
+
+
+def test_a_polynomial_on_steps_known_nonnegative_needs_no_saturation():
+    """Before step 0 PolynomialDecay extrapolates, and holds the largest
+    float where that would overflow; a warmup's inner schedule, or one held
+    before its offset, never sees such a step: there the power is plain
+    (three operations per step fewer), with Keras' values and finite
+    gradients with respect to the power where the base is 0."""
+    k, w, lr, end = 1000, 100, 0.1, 0.001
+
+    def poly(p):
+        return jaxsched.PolynomialDecay(lr, k, end_learning_rate=end, power=p)
+
+    steps = jnp.asarray([-(2**31), -5, 0, 99, 100, 101, 999, 1000, 1001, 2**31 - 1])
+    for sched in (jaxsched.LinearWarmup(poly(2.0), w, 0.0),
+                  jaxsched.PolynomialDecayWithOffset(lr, k, end, 2.0, offset=w,
+                                                     hold_before_offset=True)):
+        assert not _saturating_powers(sched, steps)
+        assert not _saturating_powers(sched, jnp.int32(5))
+    assert _saturating_powers(poly(2.0), steps)  # (alone: it may extrapolate)
+    assert _saturating_powers(jaxsched.PolynomialDecayWithOffset(lr, k, end, 2.0, offset=w),
+                              steps)
+    target = ref.polynomial_decay(w, lr, k, end, 2.0)
+    expected = [target * t / w if t < w else ref.polynomial_decay(float(t), lr, k, end, 2.0)
+                for t in steps]
+    np.testing.assert_allclose(jaxsched.LinearWarmup(poly(2.0), w, 0.0)(steps), expected,
+                               rtol=2e-6)
+    held = jaxsched.PolynomialDecayWithOffset(lr, k, end, 2.0, offset=w, hold_before_offset=True)
+    np.testing.assert_allclose(
+        held(steps), [ref.polynomial_decay(max(float(t) - w, 0), lr, k, end, 2.0) for t in steps],
+        rtol=2e-6)
+    # Gradients with respect to the power and decay_steps, also where the
+    # base is 0 (from decay_steps on) and a power below 1 has an infinite slope.
+    def rate(p, kk, t):
+        inner = jaxsched.PolynomialDecay(lr, kk, end_learning_rate=end, power=p)
+        return jaxsched.LinearWarmup(inner, w, 0.0)(t)
+
+    grads = jax.vmap(jax.grad(rate, argnums=(0, 1)), in_axes=(None, None, 0))(0.5, 1000.0, steps)
+    assert all(np.all(np.isfinite(g)) for g in grads)
+
+
 def test_the_warmups_hint_reaches_only_its_own_step():
     """The inner schedule of a warmup may call another on a step computed
     from its own, which may lie before 0: that one keeps the reduction
