@@ -344,14 +344,24 @@ class LearningRateSchedule(Configurable):
         return jnp.all(nx.as_float(self.offset, dtype) <= 2 * period)
 
     def _formula(self, step: jax.Array, *extra: Any) -> jax.Array:
-        out = self._result_dtype()
-        if out is None:
-            return self._rate(step, None, *extra)
-        dtype = nx.compute_dtype(out)
-        if not self._raw_step:
-            step = nx.as_float(step, dtype)
-        rate = self._rate(step, dtype, *extra)
-        return (rate if self._saturated else nx.saturate(rate, out)).astype(out)
+        # The lowest step an integer step can be (nx.lowest_step), for the
+        # formula to drop guards that such steps cannot need.
+        with nx.step_floor(step):
+            out = self._result_dtype()
+            if out is None:
+                return self._rate(step, None, *extra)
+            dtype = nx.compute_dtype(out)
+            if not self._raw_step:
+                step = nx.as_float(step, dtype)
+            rate = self._rate(step, dtype, *extra)
+            finite = self._saturated or self._finite_rate(dtype)
+        return (rate if finite else nx.saturate(rate, out)).astype(out)
+
+    def _finite_rate(self, dtype: np.dtype) -> bool:
+        """True when `_rate` is known, while tracing, to stay in the finite
+        range for every step it can see (see ``nx.lowest_step``): no final
+        saturation. (``_saturated``: for every step.)"""
+        return False
 
     # Arithmetic that stays a schedule: ``0.5 * s``, ``s * 2``, ``s1 * s2``,
     # ``s / k`` build the nodes of jaxsched/_arith.py, which registers its

@@ -592,6 +592,31 @@ def nonnegative_step(step: jax.Array):
         _NONNEGATIVE.reset(token)
 
 
+_STEP_FLOOR = contextvars.ContextVar("jaxsched_step_floor", default=None)
+
+
+@contextlib.contextmanager
+def step_floor(step: Any):
+    """While a formula runs on `step`: the lowest value an integer step can
+    take (its dtype's minimum), for :func:`lowest_step`; none for a float
+    step. Set for each schedule's formula, so that a nested schedule's
+    formula sees its own step's."""
+    dtype = np.dtype(getattr(step, "dtype", np.float64))
+    low = float(np.iinfo(dtype).min) if dtype.kind in "iu" else None
+    token = _STEP_FLOOR.set(low)
+    try:
+        yield
+    finally:
+        _STEP_FLOOR.reset(token)
+
+
+def lowest_step() -> float | None:
+    """In a formula, the lowest value its step can take, known while
+    tracing: 0 for steps known to be >= 0 (see :func:`known_nonnegative`),
+    an integer dtype's minimum, else None (a float step: -inf)."""
+    return 0.0 if known_nonnegative() else _STEP_FLOOR.get()
+
+
 def known_nonnegative(step: Any = None) -> bool:
     """Whether `step` is the array of the innermost :func:`nonnegative_step`;
     without `step`, in a formula: whether its steps are known to be >= 0 (or

@@ -523,9 +523,10 @@ def _saturating_powers(fn, *args):
 def test_a_polynomial_on_steps_known_nonnegative_needs_no_saturation():
     """Before step 0 PolynomialDecay extrapolates, and holds the largest
     float where that would overflow; a warmup's inner schedule, or one held
-    before its offset, never sees such a step: there the power is plain
-    (three operations per step fewer), with Keras' values and finite
-    gradients with respect to the power where the base is 0."""
+    before its offset, never sees such a step, and a captured one on int32
+    steps may not reach the overflow: there the power is plain (two
+    operations per step fewer, and no final clamp), with Keras' values and
+    finite gradients with respect to the power where the base is 0."""
     k, w, lr, end = 1000, 100, 0.1, 0.001
 
     def poly(p):
@@ -537,9 +538,26 @@ def test_a_polynomial_on_steps_known_nonnegative_needs_no_saturation():
                                                      hold_before_offset=True)):
         assert not _saturating_powers(sched, steps)
         assert not _saturating_powers(sched, jnp.int32(5))
-    assert _saturating_powers(poly(2.0), steps)  # (alone: it may extrapolate)
+    # Alone it extrapolates before step 0: on float steps (down to -inf) it
+    # saturates; on int32 steps, captured, only where the power can leave
+    # the float range from -2**31 (a power of 60 can, of 2 cannot).
+    steps = steps.astype(jnp.int32)
+    assert _saturating_powers(poly(2.0), steps.astype(jnp.float32))
     assert _saturating_powers(jaxsched.PolynomialDecayWithOffset(lr, k, end, 2.0, offset=w),
-                              steps)
+                              steps.astype(jnp.float32))
+    assert not _saturating_powers(poly(2.0), steps)
+    assert _saturating_powers(poly(60.0), steps)
+    big = float(jnp.finfo(poly(2.0)(0).dtype).max)
+    def held_at_big(t, p):
+        try:
+            return min(ref.polynomial_decay(float(t), lr, k, end, p), big)
+        except OverflowError:
+            return big
+
+    for p in (2.0, 60.0):
+        want = [held_at_big(t, p) for t in steps]
+        np.testing.assert_allclose(jax.jit(lambda t: poly(p)(t))(steps), want, rtol=2e-6)
+        np.testing.assert_allclose(poly(p)(steps), want, rtol=2e-6)
     target = ref.polynomial_decay(w, lr, k, end, 2.0)
     expected = [target * t / w if t < w else ref.polynomial_decay(float(t), lr, k, end, 2.0)
                 for t in steps]
