@@ -602,8 +602,7 @@ def step_floor(step: Any):
     step. Set for each schedule's formula, so that a nested schedule's
     formula sees its own step's."""
     dtype = np.dtype(getattr(step, "dtype", np.float64))
-    low = float(np.iinfo(dtype).min) if dtype.kind in "iu" else None
-    token = _STEP_FLOOR.set(low)
+    token = _STEP_FLOOR.set(float(np.iinfo(dtype).min) if dtype.kind in "iu" else None)
     try:
         yield
     finally:
