@@ -290,7 +290,16 @@ class InverseSqrtDecay(LearningRateSchedule):
         else:
             warm = jnp.ones_like(s)
         # max(step - w, 0): the branch not taken stays finite (no NaN grads).
-        decayed = jnp.sqrt(ts / (jnp.maximum(s - w, 0) + ts))
+        # With the timescale known while tracing (a captured schedule), a
+        # multiplication by its reciprocal and XLA's rsqrt instead of a
+        # division and a square root (the curve 1.7x -> 1.2x the limit's
+        # time); with a traced one (a sweep), the division, whose rsqrt
+        # form measured 0.9x -> 1.25x there. Both are 1 at the warmup's end
+        # and within 2 float32 roundings of each other elsewhere.
+        if nx.on_host(ts):
+            decayed = jax.lax.rsqrt(1 + jnp.maximum(s - w, 0) * (1 / ts))
+        else:
+            decayed = jnp.sqrt(ts / (jnp.maximum(s - w, 0) + ts))
         return lr * nx.where(s < w, warm, decayed)
 
 

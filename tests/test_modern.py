@@ -13,6 +13,7 @@ far past the end, each curve in one array call.
 from __future__ import annotations
 
 import json
+import math
 
 import jax
 import jax.numpy as jnp
@@ -389,6 +390,21 @@ def test_transformer_schedule():
         want = peer.transformer(steps, d_model, warmup)
         err = _relative_error(sched(steps), want, d_model**-0.5 * warmup**-0.5)
         assert err.max() <= 3e-6
+
+
+def test_inverse_sqrt_captured_and_traced_timescales_agree():
+    """A captured timescale takes XLA's rsqrt of 1 + x / ts, a traced one the
+    square root of a quotient: both 1 at the warmup's end, exactly, and
+    within a few float32 roundings of the float64 formula elsewhere."""
+    for w, ts in ((10_000, 10_000), (100, 300), (7, 7)):
+        sched = jaxsched.InverseSqrtDecay(0.1, w, timescale=ts)
+        steps = np.asarray([w - 1, w, w + 1, 3 * w + 17, 10**6, 2**31 - 1], np.int64)
+        want = [0.1 * (t / w if t < w else math.sqrt(ts / (t - w + ts))) for t in steps]
+        captured = jax.jit(lambda t: sched(t))(jnp.asarray(steps, jnp.int32))
+        traced = jax.jit(lambda sc, t: sc(t))(sched, jnp.asarray(steps, jnp.int32))
+        for got in (captured, traced):
+            assert float(got[1]) == np.float32(0.1)
+            np.testing.assert_allclose(got, want, rtol=4e-7)
 
 
 def test_t5_rsqrt_schedule():
