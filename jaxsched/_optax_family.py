@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
 
 from . import _numerics as nx
@@ -179,13 +180,28 @@ class PiecewiseScales(LearningRateSchedule):
                 "must be >= 0 (interpolation starts at step 0)",
             )
 
-    def _rate(self, s: jax.Array, dtype) -> jax.Array:
+    def _table(self, dtype):
+        """(numpy or jax.numpy, boundaries, the value of each segment)."""
         init, b, scales = nx.cast(dtype, self.init_value, self.boundaries, self.scales)
-        factors = jnp.concatenate(
-            [jnp.broadcast_to(init[..., None], scales.shape[:-1] + (1,)), scales],
+        # (Tables of a captured schedule: on the host. NumPy's cumulative
+        # product multiplies in order, as XLA's reduce window does.)
+        xp = np if nx.on_host(init, b, scales) else jnp
+        factors = xp.concatenate(
+            [xp.broadcast_to(init[..., None], scales.shape[:-1] + (1,)), scales],
             axis=-1,
         )
-        v = jnp.cumprod(factors, axis=-1)  # optax's order of products
+        with np.errstate(over="ignore"):  # (as in XLA: inf, saturated later)
+            return xp, b, xp.cumprod(factors, axis=-1)  # optax's order of products
+
+    def _finite_rate(self, dtype) -> bool:
+        # Every rate is a value of the table or between two of them: finite
+        # when the table is well inside the range (known while tracing; the
+        # difference of two values too), no final clamp.
+        xp, _, v = self._table(dtype)
+        return xp is np and bool(np.all(np.abs(v) < np.finfo(dtype).max / 4))
+
+    def _rate(self, s: jax.Array, dtype) -> jax.Array:
+        xp, b, v = self._table(dtype)
         if self.interpolate_type == "constant" and v.ndim == 1 and v.shape[0] <= 16:
             # A few values: a chain of selects on the comparisons (``v[j]``
             # once ``boundaries[j-1] <= step``), no index and no gather. A NaN
@@ -198,7 +214,7 @@ class PiecewiseScales(LearningRateSchedule):
         if self.interpolate_type == "constant":
             return nx.where(jnp.isnan(s), jnp.nan, nx.take(v, i))  # NaN step: NaN
         n = b.shape[-1]
-        starts = jnp.concatenate([jnp.zeros_like(b[..., :1]), b], axis=-1)
+        starts = xp.concatenate([xp.zeros_like(b[..., :1]), b], axis=-1)
         nxt = jnp.minimum(i + 1, n)
         start, end = nx.take(starts, i), nx.take(starts, nxt)
         v0, v1 = nx.take(v, i), nx.take(v, nxt)

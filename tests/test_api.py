@@ -134,3 +134,21 @@ def test_a_captured_schedules_small_tables_are_constants():
     jaxpr = jax.make_jaxpr(lambda t: sched(t))(steps[0]).jaxpr
     assert not {eqn.primitive.name for eqn in equations(jaxpr)} & {"slice", "squeeze", "gather"}
     np.testing.assert_array_equal(jax.jit(lambda t: sched(t))(steps), sched(steps))
+
+
+def test_a_captured_piecewise_scales_table_is_computed_on_the_host():
+    """PiecewiseScales' values (cumulative products of the scales) of a
+    captured schedule are computed on the host, in optax's order: the
+    program is a chain of selects on constants, and its values are optax's
+    own, bit for bit."""
+    import optax
+
+    bounds, scales = [100, 200, 300], [0.5, 0.2, 0.1]
+    sched = jaxsched.PiecewiseScales(0.1, bounds, scales)
+    steps = jnp.asarray([-5, 0, 99, 100, 101, 199, 200, 299, 300, 301, 10**6])
+    jaxpr = jax.make_jaxpr(lambda t: sched(t))(steps[0]).jaxpr
+    assert not {eqn.primitive.name for eqn in equations(jaxpr)} & {
+        "cumprod", "concatenate", "slice", "clamp"}
+    peer = optax.piecewise_constant_schedule(0.1, dict(zip(bounds, scales)))
+    np.testing.assert_array_equal(jax.jit(lambda t: sched(t))(steps),
+                                  [peer(int(t)) for t in steps])
