@@ -229,7 +229,7 @@ class LearningRateSchedule(Configurable):
             # traces and compiles faster.
             this = _staged(self)
             step, extra = jax.tree.map(jnp.asarray, (step, extra))
-            return this._traced(step, *extra)
+            return jnp.asarray(this._traced(step, *extra))  # (not a NumPy constant)
         if _swept(self, step):
             return _compiled_sweep(self, step, *extra)
         return _compiled(self, step, *extra)

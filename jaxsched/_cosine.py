@@ -85,6 +85,14 @@ class CosineDecay(LearningRateSchedule):
                   "must be > 0 (0 only after a warmup: warmup_target and "
                   "warmup_steps > 0)")
 
+    def _finite_rate(self, dtype) -> bool:
+        # Without warmup the rate is between lr * alpha and lr: finite where
+        # they are well inside the range (known while tracing). (A warmup
+        # line extrapolates before step 0.)
+        lr, alpha = nx.cast(dtype, self.initial_learning_rate, self.alpha)
+        return (self.warmup_target is None and nx.on_host(lr, alpha)
+                and nx.well_inside(dtype, lr, lr * alpha))
+
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         lr, k, alpha = nx.cast(dtype, self.initial_learning_rate, self.decay_steps,
                                self.alpha)

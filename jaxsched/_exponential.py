@@ -65,6 +65,11 @@ class ExponentialDecay(LearningRateSchedule):
         p = _progress(step, self.decay_steps, self.staircase, dtype)
         return nx.scaled_power(lr, rate, p)
 
+    def _finite_rate(self, dtype) -> bool:
+        # The power holds the largest finite value where it would overflow:
+        # finite for a finite initial_learning_rate (known while tracing).
+        return nx.well_inside(dtype, nx.as_float(self.initial_learning_rate, dtype))
+
 
 class InverseTimeDecay(LearningRateSchedule):
     """Inverse-time decay of the learning rate (Keras' ``InverseTimeDecay``).

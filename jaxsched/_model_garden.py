@@ -245,6 +245,10 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
         # The first segment's length; a single value is a constant, no wrap.
         return b[..., 1] - b[..., 0] if b.shape[-1] > 1 else None
 
+    def _finite_rate(self, dtype) -> bool:
+        # Each segment's rate is between two of the values.
+        return nx.well_inside(dtype, nx.as_float(self.values, dtype))
+
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         values, b = nx.cast(dtype, self.values, self.boundaries)
         n = values.shape[-1]

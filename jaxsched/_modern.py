@@ -369,6 +369,16 @@ class OneCycle(LearningRateSchedule):
         check(self, "div_factor", lambda v: v > 0, "must be > 0")
         check(self, "final_div_factor", lambda v: v > 0, "must be > 0")
 
+    def _finite_rate(self, dtype) -> bool:
+        # Every phase anneals between two of max_lr, its initial and its
+        # lowest value: finite where they are well inside the range.
+        top, div, final_div = nx.cast(dtype, self.max_lr, self.div_factor,
+                                      self.final_div_factor)
+        if not nx.on_host(top, div, final_div):
+            return False
+        initial = top / div
+        return nx.well_inside(dtype, top, initial, initial / final_div)
+
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         top, total, pct_start, div, final_div = nx.cast(
             dtype,
@@ -469,6 +479,14 @@ class Cyclic(LearningRateSchedule):
         check(self, "step_size_up", lambda v: v > 0, "must be > 0")
         check(self, "step_size_down", lambda v: v > 0, "must be > 0")
         check(self, "gamma", lambda v: v > 0, "must be > 0")
+
+    def _finite_rate(self, dtype) -> bool:
+        # Between base_lr and max_lr (triangular2 halves, exp_range with
+        # gamma <= 1 shrinks the amplitude): finite where both are well
+        # inside the range (known while tracing).
+        base, top, gamma = nx.cast(dtype, self.base_lr, self.max_lr, self.gamma)
+        shrinks = self.mode != "exp_range" or (nx.on_host(gamma) and gamma <= 1)
+        return shrinks and nx.well_inside(dtype, base, top)
 
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         base, top, up, gamma = nx.cast(

@@ -293,9 +293,24 @@ def saturate(x: jax.Array, dtype: np.dtype) -> jax.Array:
     Extrapolation (negative steps, ``decay_rate > 1``, ``m_mul > 1``) can
     leave the float range: the value then holds the largest finite number
     instead of becoming inf, and ``0 * inf = NaN`` further on. NaN passes.
+    (A value known while tracing is clipped on the host.)
     """
     big = np.asarray(jnp.finfo(dtype).max, x.dtype)
+    if on_host(x):
+        return np.clip(x, -big, big)
     return jax.lax.clamp(-big, x, big)  # (a primitive: no nested jit to trace)
+
+
+def well_inside(dtype: np.dtype, *values: Any) -> bool:
+    """True when every one of `values` is known while tracing (see
+    :func:`staged_leaf`) and at most a quarter of `dtype`'s largest finite
+    value in magnitude: a rate between such values, or a sum of two of
+    them, is finite (see ``_core``'s ``_finite_rate``)."""
+    if not on_host(*values):
+        return False
+    limit = float(np.finfo(dtype).max) / 4
+    with np.errstate(all="ignore"):
+        return all(bool(np.all(np.abs(np.asarray(v, np.float64)) < limit)) for v in values)
 
 
 def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,

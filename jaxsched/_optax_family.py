@@ -197,8 +197,7 @@ class PiecewiseScales(LearningRateSchedule):
         # Every rate is a value of the table or between two of them: finite
         # when the table is well inside the range (known while tracing; the
         # difference of two values too), no final clamp.
-        xp, _, v = self._table(dtype)
-        return xp is np and bool(np.all(np.abs(v) < np.finfo(dtype).max / 4))
+        return nx.well_inside(dtype, self._table(dtype)[2])
 
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         xp, b, v = self._table(dtype)

@@ -229,6 +229,36 @@ def test_captured_growth_holds_the_largest_float_where_eager_calls_do(name):
                         np.asarray(sched(steps), np.float64), steps, name)
 
 
+# Rates that can leave the float range through their values (not a growing
+# power): a steep warmup line extrapolated before step 0, an alpha above 1,
+# exp_range's held growth times a wide amplitude, a table's values. A
+# captured schedule drops its final clamp where its hyperparameters, known
+# while tracing, keep every rate finite (_finite_rate); these must keep it.
+WIDE = {
+    "cosine_steep_warmup": jaxsched.CosineDecay(0.0, 10, warmup_target=10.0, warmup_steps=1),
+    "cosine_alpha_2": jaxsched.CosineDecay(3e38, 10, alpha=2.0),
+    "cyclic_exp_range": jaxsched.Cyclic(0.0, 2.0, 10, mode="exp_range", gamma=2.0),
+    "one_cycle_huge": jaxsched.OneCycle(3e38, 100, div_factor=1.0),
+    "step_cosine_wide": jaxsched.StepCosineDecayWithOffset([0, 10, 20], [3e38, -3e38, 0.0]),
+    "piecewise_scales_over": jaxsched.PiecewiseScales(1e38, [10], [10.0]),
+    "exponential_huge": jaxsched.ExponentialDecay(3e38, 10, 0.5),
+}
+
+
+@pytest.mark.parametrize("name", list(WIDE))
+def test_captured_wide_rates_keep_their_final_clamp(name):
+    steps = np.array([-np.inf, -3e38, -1e30, -(2.0**31), -1e6, -10.0, 0.0, 5.0, 10.0, 15.0,
+                      1010.0, 10010.0, 1e6, 2.0**31, 1e30, 3e38, np.inf], np.float32)
+    sched = WIDE[name]
+    eager = np.asarray(sched(steps), np.float64)
+    captured = np.asarray(jax.jit(lambda t: sched(t))(jnp.asarray(steps)), np.float64)
+    assert not np.isinf(eager).any() and not np.isinf(captured).any(), name
+    _assert_same_values(captured, eager, steps, name)
+    # On int32 steps too (the lowest step known while tracing).
+    ints = jnp.asarray([-(2**31), -10, 0, 10, 1010, 2**31 - 1], jnp.int32)
+    np.testing.assert_allclose(jax.jit(lambda t: sched(t))(ints), sched(ints), rtol=1e-5)
+
+
 def test_value_and_grad_give_the_value_next_to_the_saturation_threshold():
     # -2 * t ** 7.3 passes -max at t = 172599.3 or so: wherever a step falls
     # in the margin, the derivative decides as the value does.
