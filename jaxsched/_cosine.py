@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import math
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -113,7 +115,7 @@ class CosineDecay(LearningRateSchedule):
 
 
 def _geometric_sum(
-    base: jax.Array, n: jax.Array, bits: int = 6
+    base: jax.Array, n: jax.Array, bits: int = 6, n_bound: float | None = None
 ) -> tuple[jax.Array, jax.Array]:
     """(1 + base + ... + base ** (n - 1), base ** n) for integral float n >= 0
     and base > 0, base != 1: the sum is (base ** n - 1) / (base - 1).
@@ -127,10 +129,18 @@ def _geometric_sum(
     (XLA's expm1 and log1p are less accurate than its pow elsewhere). The
     squarings are clamped to the finite range, so that the unused high powers
     of a large base cannot put inf (and so NaN gradients) into the program.
+    `n_bound`, known while tracing: n is below it at every step; below
+    2**bits, the larger n's branch is not traced (on a whole curve of
+    ``CosineDecayRestarts``, its logarithm, power and expm1 were a third
+    of the time).
     """
     big = jnp.finfo(base.dtype).max
-    small = n < 2**bits
-    e = nx.where(small, n, 0).astype(jnp.int32)
+    if n_bound is not None and n_bound < 2**bits:
+        small = None
+        e = n.astype(jnp.int32)
+    else:
+        small = n < 2**bits
+        e = nx.where(small, n, 0).astype(jnp.int32)
     if nx.on_host(base):
         # A base known while tracing: the same products and sums for every
         # e < 2**bits, on the host, read at e.
@@ -138,6 +148,8 @@ def _geometric_sum(
         total, power = nx.take(total, e), nx.take(power, e)
     else:
         total, power = _binary_powers(jnp, base, e, bits)
+    if small is None:
+        return total, power
     d = base - 1
     log_base = np.log1p(d) if nx.on_host(d) else jnp.log1p(d)
     n_large = nx.where(small, 0, n)
@@ -165,6 +177,27 @@ def _binary_powers(xp, base, e, bits):
         block_sum = xp.minimum(block_sum * (1 + block_power), big)
         block_power = xp.minimum(block_power * block_power, big)
     return total, power
+
+
+def _index_bound(k, t, dtype) -> float | None:
+    """A bound, known while tracing, on the logarithm's estimate of the
+    restart index over every step this call can see (k and t_mul on the
+    host, t_mul != 1), or None. t_mul > 1: from the highest integer step
+    (``nx.highest_step``). t_mul < 1: ``1 + x`` of the logarithm is at
+    least half the dtype's epsilon short of 0 wherever it is taken, so the
+    estimate is below ``log(eps / 2) / log(t_mul)`` at any step. A margin
+    of 1% and 2 covers the roundings of the logarithms."""
+    if not nx.on_host(k, t):
+        return None
+    t = float(t)
+    if t > 1:
+        high = nx.highest_step()
+        if high is None:
+            return None
+        top = math.log1p(2 * high / float(k) * (t - 1)) / math.log1p(t - 1)
+    else:
+        top = math.log(float(jnp.finfo(dtype).eps) / 2) / math.log1p(t - 1)
+    return 1.01 * top + 2
 
 
 class CosineDecayRestarts(LearningRateSchedule):
@@ -310,7 +343,7 @@ def _geometric_periods(s, k, t):
     # S_i + k * t**i, and move it by one where the logarithm rounded across a
     # boundary. One pass gives G_i and t**i; G and t**i of i + 1 and i - 1 are
     # a sum and a product or quotient of them, exact whenever representable.
-    total, power = _geometric_sum(t, i)
+    total, power = _geometric_sum(t, i, n_bound=_index_bound(k, t, s.dtype))
     up = k * (total + power) <= s_g
     down = (k * total > s_g) & (i > 0) & ~up
     i = nx.where(up, i + 1, nx.where(down, i - 1, i))

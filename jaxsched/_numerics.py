@@ -612,12 +612,13 @@ _STEP_FLOOR = contextvars.ContextVar("jaxsched_step_floor", default=None)
 
 @contextlib.contextmanager
 def step_floor(step: Any):
-    """While a formula runs on `step`: the lowest value an integer step can
-    take (its dtype's minimum), for :func:`lowest_step`; none for a float
-    step. Set for each schedule's formula, so that a nested schedule's
-    formula sees its own step's."""
+    """While a formula runs on `step`: the lowest and highest values an
+    integer step can take (its dtype's range), for :func:`lowest_step` and
+    :func:`highest_step`; none for a float step. Set for each schedule's
+    formula, so that a nested schedule's formula sees its own step's."""
     dtype = np.dtype(getattr(step, "dtype", np.float64))
-    token = _STEP_FLOOR.set(float(np.iinfo(dtype).min) if dtype.kind in "iu" else None)
+    info = np.iinfo(dtype) if dtype.kind in "iu" else None
+    token = _STEP_FLOOR.set(None if info is None else (float(info.min), float(info.max)))
     try:
         yield
     finally:
@@ -628,7 +629,18 @@ def lowest_step() -> float | None:
     """In a formula, the lowest value its step can take, known while
     tracing: 0 for steps known to be >= 0 (see :func:`known_nonnegative`),
     an integer dtype's minimum, else None (a float step: -inf)."""
-    return 0.0 if known_nonnegative() else _STEP_FLOOR.get()
+    if known_nonnegative():
+        return 0.0
+    bounds = _STEP_FLOOR.get()
+    return None if bounds is None else bounds[0]
+
+
+def highest_step() -> float | None:
+    """In a formula, the highest value its step can take, known while
+    tracing: an integer dtype's maximum (as a float64, which the float
+    step, rounded from it, may exceed by half a float32 ulp), else None."""
+    bounds = _STEP_FLOOR.get()
+    return None if bounds is None else bounds[1]
 
 
 def known_nonnegative(step: Any = None) -> bool:

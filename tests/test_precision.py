@@ -485,6 +485,60 @@ def test_restart_values_around_every_restart(t_mul, first, call):
     assert np.all(err <= tol), steps[np.argmax(err - tol)]
 
 
+# (t_mul, first_decay_steps) whose restart index on int32 steps stays below
+# 64 (the captured program then drops the branch of larger indices: see
+# _cosine._index_bound), and two where it does not (1.125 and 0.875: the
+# logarithm's estimate reaches about 112 and 125).
+INT32_RESTARTS = [(2.0, 10), (1.5, 10), (3.0, 7), (2.0, 30_000), (1.125, 1000),
+                  (0.5, 10), (0.75, 1024), (0.875, 10)]
+
+
+@pytest.mark.parametrize("t_mul, first", INT32_RESTARTS,
+                         ids=[f"t{t}-k{k}" for t, k in INT32_RESTARTS])
+def test_restart_values_on_int32_steps_up_to_the_largest(t_mul, first, call):
+    # Every restart boundary +-1 of int32 steps up to 2**31 - 1 (and the
+    # extremes), against the exact rational walk at the float32 value of the
+    # step: the index of a captured schedule's bounded table must reach
+    # every period int32 steps can see.
+    starts = _restart_starts(first, t_mul, 2**31)
+    # Boundaries +-1, and +-3 float32 units where a unit is more than a
+    # step, and the middle of each period.
+    at = np.array([float(x) for x in starts])
+    unit = np.spacing(at.astype(np.float32)).astype(np.float64)
+    ends = np.array([float(x) for x in starts[1:]] + [2.0**31])
+    extra = np.concatenate([np.floor(at - 3 * unit), np.ceil(at + 3 * unit),
+                            np.floor((at + ends) / 2)])
+    steps = np.unique(np.concatenate([_boundary_steps(starts), extra.astype(np.int64)]))
+    steps = np.concatenate([steps[(steps >= 0) & (steps < 2**31 - 1)], [2**31 - 1]])
+    rounded = steps.astype(np.float32).astype(np.float64)  # what the formula sees
+    periods = [ref.restart_period(x, first, t_mul) for x in rounded.tolist()]
+    index = np.array([-1 if p is None else p[0] for p in periods])
+    length = np.array([np.inf if p is None else float(p[2]) for p in periods])
+    # Not checkable: within two float32 units of a boundary (which float32
+    # rounds before any comparison, whatever the formula).
+    ulp = np.spacing(rounded.astype(np.float32)).astype(np.float64)
+    bounds = np.array([float(x) for x in starts])
+    gap = np.abs(bounds[None, :] - rounded[:, None]).min(axis=1)
+    checkable = gap > 2 * ulp
+    kw = dict(initial_learning_rate=1.0, first_decay_steps=first, t_mul=t_mul,
+              m_mul=0.9)
+    with jax.enable_x64(False):
+        sched = jaxsched.CosineDecayRestarts(**kw)
+        got = np.asarray(call(sched, steps.astype(np.int32)), np.float64)
+        low = np.asarray(call(sched, np.array([-(2**31)], np.int32)))
+    want = restarts_reference(rounded[checkable], kw)
+    level = np.where(index < 0, 1.0, 0.9 ** np.maximum(index, 0).astype(float))[checkable]
+    assert checkable.sum() >= 2 * len(starts)
+    # A position within a period is held to a few float32 units of the step
+    # (128 steps at 2**31, a period of 2**30 there; 5e-4 of a step near the
+    # t_mul < 1 horizon, where periods are a fraction of a step); the
+    # cosine's slope is at most pi / 2 per period.
+    err = np.abs(got[checkable] - want)
+    tol = level * (1e-6 + 8 * ulp / length)[checkable] + 1e-30
+    assert np.all(err <= tol), rounded[checkable][np.argmax(err - tol)]
+    np.testing.assert_allclose(low, 1.0, rtol=1e-6)  # before step 0: period 0
+
+
 def test_vmap_over_t_mul_is_exact_at_the_boundaries_and_grad_is_finite():
     t_muls = jnp.array([0.5, 0.75, 1.0, 1.5, 2.0, 3.0])
     steps = jnp.array([0, 9, 10, 11, 14, 15, 16, 24, 25, 26, 39, 40, 41, 99, 100, 101])
