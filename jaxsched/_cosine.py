@@ -250,6 +250,22 @@ class CosineDecayRestarts(LearningRateSchedule):
     alpha: ArrayLike = 0.0
     name: str | None = static_field(default=None)
 
+    @property
+    def _plain(self) -> tuple[str, ...] | None:
+        # The periods of t_mul == 1 take the exact remainder (fmod, a library
+        # call per element that stops XLA from vectorizing the loop: a sweep
+        # over t_mul computes both branches, 1.7x the limit's time with it,
+        # 1.05x without), which steps in [0, 2**mantissa) and an integral
+        # first_decay_steps >= 2 get by a subtraction (nx.remainder). A
+        # captured t_mul != 1 traces the geometric periods alone: no fmod.
+        if nx.on_host(self.t_mul) and self.t_mul != 1:
+            return None
+        return ("first_decay_steps",)
+
+    def _plain_steps(self, step: jax.Array) -> jax.Array:
+        # (nx.floor_div's plain form wants a divisor of at least 2.)
+        return super()._plain_steps(step) & jnp.all(jnp.asarray(self.first_decay_steps) >= 2)
+
     def __post_init__(self):
         super().__post_init__()
         check(self, "first_decay_steps", lambda v: v > 0, "must be > 0")
@@ -319,7 +335,7 @@ def _uniform_periods(s, k, t):
     i = nx.floor_div(s, k)
     d = t - 1
     i_d = jnp.clip(i, 0, 1 / jnp.finfo(s.dtype).eps)
-    to_end = (k - jnp.fmod(s, k)) + k * (d * (i_d * (i_d + 1) / 2))
+    to_end = (k - nx.remainder(s, k, i)) + k * (d * (i_d * (i_d + 1) / 2))
     return i, to_end, k * (1 + d * i_d)
 
 

@@ -539,6 +539,30 @@ def test_restart_values_on_int32_steps_up_to_the_largest(t_mul, first, call):
     np.testing.assert_allclose(low, 1.0, rtol=1e-6)  # before step 0: period 0
 
 
+@pytest.mark.parametrize("first", [7, 1000, 1, 2, 2.5])
+def test_swept_uniform_periods_are_exact_around_every_restart_up_to_2_to_the_24(first):
+    # A sweep over t_mul computes the uniform periods (t_mul == 1) beside the
+    # geometric ones. With steps in [0, 2**24) and an integral
+    # first_decay_steps >= 2 the position in the period is a subtraction
+    # (the branch without fmod), else the fmod (1, a fractional 2.5).
+    n = np.unique(np.geomspace(1, (2**24 - 2) / first, 3000).astype(np.int64))
+    at = n * first
+    steps = np.concatenate([np.floor(at) - 1, np.floor(at), np.ceil(at), np.ceil(at) + 1])
+    steps = np.unique(steps[(steps >= 0) & (steps < 2**24)]).astype(np.int32)
+    kw = dict(initial_learning_rate=1.0, first_decay_steps=first, t_mul=1.0)
+    with jax.enable_x64(False):
+        got = jax.jit(jax.vmap(lambda t: jaxsched.CosineDecayRestarts(
+            1.0, first, t_mul=t)(steps)))(jnp.array([1.0, 2.0, 1.0]))
+    want = restarts_reference(steps, kw)
+    # (The position is exact; its quotient by the period and the cosine
+    # round.)
+    for row in (0, 2):
+        np.testing.assert_allclose(np.asarray(got[row], np.float64), want,
+                                   rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(got[1], np.float64), restarts_reference(
+        steps, {**kw, "t_mul": 2.0}), rtol=1e-5, atol=1e-6)
+
+
 def test_vmap_over_t_mul_is_exact_at_the_boundaries_and_grad_is_finite():
     t_muls = jnp.array([0.5, 0.75, 1.0, 1.5, 2.0, 3.0])
     steps = jnp.array([0, 9, 10, 11, 14, 15, 16, 24, 25, 26, 39, 40, 41, 99, 100, 101])
