@@ -135,12 +135,13 @@ def _geometric_sum(
     of the time).
     """
     big = jnp.finfo(base.dtype).max
+    # (Unsigned: n >= 0, and a table read needs no wrap of negative indices.)
     if n_bound is not None and n_bound < 2**bits:
         small = None
-        e = n.astype(jnp.int32)
+        e = n.astype(jnp.uint32)
     else:
         small = n < 2**bits
-        e = nx.where(small, n, 0).astype(jnp.int32)
+        e = nx.where(small, n, 0).astype(jnp.uint32)
     if nx.on_host(base):
         # A base known while tracing: the same products and sums for every
         # e < 2**bits, on the host, read at e.
@@ -277,18 +278,30 @@ class CosineDecayRestarts(LearningRateSchedule):
             dtype, self.initial_learning_rate, self.first_decay_steps,
             self.t_mul, self.m_mul, self.alpha,
         )
-        # +inf: the largest finite step (every period and index stays finite).
-        s = jnp.minimum(s, jnp.finfo(dtype).max)
+        if nx.highest_step() is None:
+            # +inf: the largest finite step (every period and index stays
+            # finite). (Integer steps are finite.)
+            s = jnp.minimum(s, jnp.finfo(dtype).max)
         i, to_end, period, past_end = _restart(s, k, t)
         remaining = jnp.clip(to_end / period, 0, 1)
         # m_mul > 1: where the restart's peak lr * (1 - alpha) * m ** i
         # would overflow, the rate holds the largest finite value (with
-        # zero gradients) over the whole period.
-        peak = nx.scaled_power(lr * (1 - alpha), m, i, nx.safe_pow)
+        # zero gradients) over the whole period. (i >= 0.)
+        peak = nx.scaled_power(lr * (1 - alpha), m, i, nx.safe_pow, nonnegative=True)
         low = lr * alpha
         decayed = low + peak * nx.half_cosine(remaining)
-        held = jnp.abs(peak) == jnp.finfo(dtype).max
-        return nx.where(past_end, low, nx.where(held, peak, decayed))
+        if not self._finite_rate(dtype):
+            held = jnp.abs(peak) == jnp.finfo(dtype).max
+            decayed = nx.where(held, peak, decayed)
+        return decayed if past_end is False else nx.where(past_end, low, decayed)
+
+    def _finite_rate(self, dtype) -> bool:
+        # Known while tracing: m_mul <= 1 and a peak and a floor well inside
+        # the range (the rate lies between them): no peak held, no final
+        # clamp.
+        lr, m, alpha = nx.cast(dtype, self.initial_learning_rate, self.m_mul, self.alpha)
+        return (nx.on_host(m) and bool(m <= 1)
+                and nx.well_inside(dtype, lr * (1 - alpha), lr * alpha, lr))
 
 
 def _restart(s, k, t):
@@ -348,10 +361,13 @@ def _geometric_periods(s, k, t):
     # bound.)
     xp = np if nx.on_host(k, t) else jnp  # (hyperparameters known: on the host)
     big = jnp.finfo(s.dtype).max
-    s_g = jnp.minimum(s, big / (4 * t * t) * xp.minimum(k, 1))
+    top = big / (4 * t * t) * xp.minimum(k, 1)
+    high = nx.highest_step()  # (integer steps: all below it, or not)
+    s_g = s if xp is np and high is not None and 2 * high < top else jnp.minimum(s, top)
     x = (s_g / k) * (t - 1)  # S_i <= s <=> t ** i <= 1 + x  (t > 1)
     beyond = x <= -1  # log1p undefined: past k / (1 - t) for t < 1, or s < 0
-    past_end = beyond & (s > 0)
+    # (t > 1: only steps before 0 are beyond.)
+    past_end = False if xp is np and t > 1 else beyond & (s > 0)
     x = nx.where(beyond, jnp.zeros_like(x), x)
     # log1p(t - 1): log(t) keeps only a few digits of itself for t near 1.
     i = jnp.maximum(jnp.floor(jnp.log1p(x) / xp.log1p(t - 1)), 0)

@@ -511,5 +511,6 @@ class Cyclic(LearningRateSchedule):
         elif self.mode == "triangular2":
             scale = jnp.exp2(-done)
         else:
-            scale = nx.scaled_power(jnp.ones((), dtype), gamma, s)  # gamma ** s, held
+            scale = nx.scaled_power(jnp.ones((), dtype), gamma, s,  # gamma ** s, held
+                                    nonnegative=True)
         return base + (top - base) * f * scale

@@ -314,7 +314,8 @@ def well_inside(dtype: np.dtype, *values: Any) -> bool:
 
 
 def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
-                 power: Any = jnp.power, per_step: str = "p") -> jax.Array:
+                 power: Any = jnp.power, per_step: str = "p",
+                 nonnegative: bool = False) -> jax.Array:
     """``lr * power(base, p)`` for base > 0 (base >= 0 with :func:`safe_pow` as
     `power`), holding the dtype's largest finite
     value (with the sign of `lr`) where it would overflow, with finite
@@ -336,6 +337,9 @@ def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
     ``remaining ** power``) tests the base against ``exp(room / p)``,
     computed once per configuration: one compare per step. The power keeps
     its hyperparameter operand as it is (XLA simplifies ``x ** 1.0``).
+    `nonnegative`: ``p >= 0`` (or NaN) by construction; with a base at
+    most 1 and the room known while tracing, nothing is held and nothing
+    is tested.
 
     The guards that only keep derivatives finite (the inner ``where``, the
     zero test of :func:`safe_pow`) are in the JVP alone: the value is
@@ -345,10 +349,11 @@ def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
     :func:`safe_pow`'s only outside its domain (``0 ** p`` for p < 0 or
     NaN: unvalidated, traced hyperparameters).
     """
-    return _scaled_power(power, *_saturation(lr, base, p, per_step), lr, base, p)
+    return _scaled_power(power, *_saturation(lr, base, p, per_step, nonnegative),
+                         lr, base, p)
 
 
-def _saturation(lr, base, p, per_step):
+def _saturation(lr, base, p, per_step, nonnegative=False):
     """(mode, held, a, b) for :func:`_scaled_power`: the value held where ``lr
     * base ** p`` would overflow (``sign(lr) * max``), and how the step decides
     it. Mode "p": ``p * b > a`` (a the room below the largest float, b
@@ -377,6 +382,8 @@ def _saturation(lr, base, p, per_step):
     room = float(np.log(big)) - 2.0**-10 - xp.log(xp.maximum(xp.abs(lr), 1))
     if per_step == "p":
         mode, a, b = "p", room, xp.log(other)
+        if host and nonnegative and np.all(b <= 0) and np.all(a >= 0):
+            mode = "never"  # p * log(base) <= 0 <= room
     else:
         # p * log(base) > room  <=>  base > exp(room / p) for p > 0, and
         # base < exp(room / p) for p < 0 (never for p == 0; `<=` there, as
@@ -395,6 +402,8 @@ def _saturation(lr, base, p, per_step):
 
 def _over(mode, a, b, base, p):
     """Where the value is held (see :func:`_saturation` for the modes)."""
+    if mode == "never":
+        return jnp.zeros(np.shape(p), bool)
     if mode == "p":
         return p * b > a
     if mode == "base":
@@ -411,6 +420,8 @@ def _scaled_power_value(mode, held, a, b, lr, base, p):
         # when ``p == 1`` (``s * (-0.1 * 0.1)``: 5e-9 at a rate of exactly 0).
         # (No bound for p <= 0, where only small bases are held.)
         base = jnp.minimum(base, b)
+    if mode == "never":
+        return lr * jnp.power(base, p)
     return where(over, held, lr * jnp.power(base, p))
 
 
@@ -721,7 +732,8 @@ def take(table: jax.Array, index: jax.Array) -> jax.Array:
     of one index); a gather loads each element on its own, which in a sweep
     (a table per configuration) cost more than the cosine around it.
     A NumPy table (a leaf under the user's ``disable_jit``) is made a JAX
-    array first: NumPy cannot index it with a tracer.
+    array first: NumPy cannot index it with a tracer. (An unsigned index
+    saves the wrap of negative ones.)
     """
     n = np.shape(table)[-1]
     if n <= SELECT_CHAIN:

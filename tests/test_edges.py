@@ -242,6 +242,10 @@ WIDE = {
     "step_cosine_wide": jaxsched.StepCosineDecayWithOffset([0, 10, 20], [3e38, -3e38, 0.0]),
     "piecewise_scales_over": jaxsched.PiecewiseScales(1e38, [10], [10.0]),
     "exponential_huge": jaxsched.ExponentialDecay(3e38, 10, 0.5),
+    "restarts_peak_over": jaxsched.CosineDecayRestarts(3e38, 10, t_mul=2.0, alpha=-1.0),
+    "restarts_alpha_2": jaxsched.CosineDecayRestarts(3e38, 10, t_mul=1.0, alpha=2.0),
+    "restarts_shrinking_wide": jaxsched.CosineDecayRestarts(2e38, 10, t_mul=0.5, m_mul=0.5,
+                                                            alpha=-0.5),
 }
 
 
