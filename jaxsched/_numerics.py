@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import fractions
 import functools
 from typing import Any
 
@@ -484,9 +485,39 @@ def floor_div(s: jax.Array, k: jax.Array) -> jax.Array:
         inv = _reciprocal_rounded_up(jax.lax.stop_gradient(k))
         q = jnp.floor(jax.lax.stop_gradient(s) * inv)
         return where(q * k > s, q - 1, q)
+    inv = _reciprocals_away(k, s.dtype)
+    if inv is not None:
+        # The quotient's estimate is never below the floor (the reciprocal
+        # rounded away from 0 for s >= 0, towards 0 for s < 0) and at most
+        # one above it: one correction.
+        q = jnp.floor(s * where(s < 0, inv[0], inv[1]))
+        return where(q * k > s, q - 1, q)
     q = jnp.floor(s / k)
     q = where((q + 1) * k <= s, q + 1, q)
     return where(q * k > s, q - 1, q)
+
+
+def _reciprocals_away(k: Any, dtype: np.dtype) -> tuple[Any, Any] | None:
+    """(1 / k rounded down, 1 / k rounded up) in `dtype`, for
+    :func:`floor_div` of integer steps by an integral `k` known while
+    tracing, where every quotient of a step this call can see
+    (:func:`lowest_step`, :func:`highest_step`) is below ``2 ** (nmant -
+    1)`` in magnitude: there ``s * inv`` (both roundings) is at most 3/4
+    above ``s / k`` in the direction of the chosen rounding, which the
+    floor's single correction covers. None otherwise."""
+    low, high = lowest_step(), highest_step()
+    if low is None or high is None or not on_host(k) or np.ndim(k) != 0:
+        return None
+    k64 = float(k)
+    info = np.finfo(dtype)
+    if not (k64 >= 2 and k64 == np.floor(k64)
+            and max(-low, high) / k64 < 2.0 ** (info.nmant - 1)):
+        return None
+    inv = np.asarray(1 / k64, dtype)[()]  # (k64 is k's value, exactly)
+    error = fractions.Fraction(float(inv)) - fractions.Fraction(1, int(k64))
+    down = inv if error <= 0 else np.nextafter(inv, dtype.type(0))
+    up = inv if error >= 0 else np.nextafter(inv, dtype.type(np.inf))
+    return down, up
 
 
 def _reciprocal_rounded_up(k: Any) -> Any:

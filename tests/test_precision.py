@@ -30,6 +30,7 @@ import numpy as np
 import pytest
 
 import jaxsched
+from jaxsched import _numerics as nx
 import reference as ref
 from jaxsched._cosine import _restart
 from cases import (ROWS, SUITE_EMITTERS, XLA_DEFAULT_EMITTERS, XLA_DEFAULTS_PASS, Inner,
@@ -603,6 +604,41 @@ def test_staircase_drops_exactly_at_every_multiple(cls, k, call):
         want = 0.1 / (1 + 0.5 * level)
     got = np.asarray(call(sched, steps), dtype=np.float64)
     np.testing.assert_allclose(got, want, rtol=2e-7, atol=0)
+
+
+@pytest.mark.parametrize("k", [513, 1000, 4093, 100_000, 2**20 + 1, 10**6 + 3])
+def test_staircase_floor_is_exact_around_every_multiple_of_int32_steps(k, call):
+    # Integer steps and a captured integral decay_steps from 513 on: every
+    # quotient of an int32 step is below 2**22, and the floor takes one
+    # correction (nx.floor_div, the reciprocal rounded away from 0 or
+    # towards it by the step's sign). n * k - 1, n * k, n * k + 1 over the
+    # whole int32 range, both signs, against the floor of the float32 step
+    # (what the formula sees) by hand.
+    n = np.unique(np.geomspace(1, (2**31 - 2) // k, 600).astype(np.int64))
+    steps = np.concatenate([n * k - 1, n * k, n * k + 1])
+    steps = np.concatenate([steps, -steps, [0, 2**31 - 1, -(2**31)]]).astype(np.int32)
+    level = np.array([math.floor(Fraction(float(x)) / k)
+                      for x in steps.astype(np.float32).tolist()], np.float64)
+    # The floor itself, as the formulas call it (both signs; its step range
+    # set as a schedule's call sets it): exact up to 2**24; past it, where
+    # float32 steps are even and n * k rounds, within one (as the floor
+    # with two corrections, whose product n * k rounds alike). Through the
+    # public class on steps in [0, 2**24] (a level off by one moves the
+    # value by 1 / level of it: 5e-7 at most).
+
+    def floor(t):
+        with nx.step_floor(t):
+            return nx.floor_div(t.astype(jnp.float32), nx.as_float(k, jnp.float32))
+
+    exact = np.abs(steps.astype(np.int64)) <= 2**24
+    with jax.enable_x64(False):
+        got = np.asarray(jax.jit(floor)(steps), np.float64)
+        np.testing.assert_array_equal(got[exact], level[exact])
+        assert np.all(np.abs(got - level) <= 1)
+        sched = jaxsched.InverseTimeDecay(0.1, k, 0.5, staircase=True)
+        ahead = exact & (steps >= 0)
+        got = np.asarray(call(sched, steps[ahead]), np.float64)
+    np.testing.assert_allclose(got, 0.1 / (1 + 0.5 * level[ahead]), rtol=1.5e-7, atol=0)
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 41, 97, 1000, 12345])
