@@ -498,7 +498,8 @@ class Cyclic(LearningRateSchedule):
             else nx.as_float(self.step_size_down, dtype)
         )
         length = up + down
-        s = jnp.maximum(s, 0)
+        if not nx.known_nonnegative():  # (the fmod-free branch's steps are)
+            s = jnp.maximum(s, 0)
         done = nx.floor_div(s, length)  # cycle - 1
         # The position in the cycle as the exact remainder (nx.remainder:
         # fmod, or s - done * length where that is exact), not always as the
