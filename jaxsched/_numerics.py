@@ -358,7 +358,8 @@ def _saturation(lr, base, p, per_step, nonnegative=False):
     """(mode, held, a, b) for :func:`_scaled_power`: the value held where ``lr
     * base ** p`` would overflow (``sign(lr) * max``), and how the step decides
     it. Mode "p": ``p * b > a`` (a the room below the largest float, b
-    ``log(base)``). Mode "base": the base against the bound ``a``, above it
+    ``log(base)``); modes "p>" and "p<" (b known while tracing): p against
+    the bound ``a / b``; mode "never". Mode "base": the base against the bound ``a``, above it
     for p > 0, at or below it for p < 0, and clamped to ``b`` (the bound
     for p > 0, inf otherwise); modes "base+" and "base-" where every p has
     that sign.
@@ -385,6 +386,11 @@ def _saturation(lr, base, p, per_step, nonnegative=False):
         mode, a, b = "p", room, xp.log(other)
         if host and nonnegative and np.all(b <= 0) and np.all(a >= 0):
             mode = "never"  # p * log(base) <= 0 <= room
+        elif host and np.ndim(b) == 0 and np.isfinite(b) and b != 0:
+            # p * b > a  <=>  p beyond a / b: one compare per step, no
+            # product (the bound within an ulp of the product's, inside the
+            # margin).
+            mode, a = ("p>" if b > 0 else "p<"), a / b
     else:
         # p * log(base) > room  <=>  base > exp(room / p) for p > 0, and
         # base < exp(room / p) for p < 0 (never for p == 0; `<=` there, as
@@ -407,6 +413,8 @@ def _over(mode, a, b, base, p):
         return jnp.zeros(np.shape(p), bool)
     if mode == "p":
         return p * b > a
+    if mode in ("p>", "p<"):
+        return p > a if mode == "p>" else p < a
     if mode == "base":
         return where(p > 0, base > a, (p < 0) & (base <= a))
     return base > a if mode == "base+" else base <= a
@@ -443,7 +451,7 @@ def _scaled_power_jvp(power, mode, primals, tangents):
     over = _over(mode, a, b, base, p)
 
     def guarded(lr, base, p):
-        if mode == "p":
+        if mode in ("p", "p>", "p<", "never"):  # (the step varies p)
             return where(over, held, lr * power(base, where(over, 0, p)))
         return where(over, held, lr * power(where(over, 1, base), p))
 
