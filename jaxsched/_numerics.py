@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import fractions
 import functools
 from typing import Any
 
@@ -521,8 +520,10 @@ def _reciprocals_away(k: Any, dtype: np.dtype) -> tuple[Any, Any] | None:
     if not (k64 >= 2 and k64 == np.floor(k64)
             and max(-low, high) / k64 < 2.0 ** (info.nmant - 1)):
         return None
+    from fractions import Fraction  # (not imported by jax: on first use)
+
     inv = np.asarray(1 / k64, dtype)[()]  # (k64 is k's value, exactly)
-    error = fractions.Fraction(float(inv)) - fractions.Fraction(1, int(k64))
+    error = Fraction(float(inv)) - Fraction(1, int(k64))
     down = inv if error <= 0 else np.nextafter(inv, dtype.type(0))
     up = inv if error >= 0 else np.nextafter(inv, dtype.type(np.inf))
     return down, up
