@@ -36,6 +36,12 @@ class _Warmup(LearningRateSchedule):
     def _result_dtype(self):
         return None  # the wrapped schedule's (known once it is evaluated)
 
+    def _line_on_host(self) -> bool:
+        """The warmup's hyperparameters known while tracing (captured):
+        see `_rate`. (PolynomialWarmUp's power can make a steep curve past
+        the warmup's end: it keeps its bound.)"""
+        return False
+
     def _rate(self, step: jax.Array, _) -> jax.Array:
         after = self.after_warmup_lr_sched
         if isinstance(after, LearningRateSchedule):
@@ -60,9 +66,13 @@ class _Warmup(LearningRateSchedule):
         # The line on a finite step up to the warmup's end: past it (the
         # branch not taken) nothing grows into a NaN gradient, and at -inf a
         # flat line (target == start) stays flat instead of -inf * 0.
-        # (An integer step is finite: no lower bound.)
-        s = jnp.minimum(s, w)
-        if not jnp.issubdtype(jnp.asarray(step).dtype, jnp.integer):
+        # (An integer step is finite: no lower bound; and with the warmup's
+        # hyperparameters known while tracing, nothing to differentiate but
+        # the step, whose line has a finite slope: no upper bound either.)
+        integer = jnp.issubdtype(jnp.asarray(step).dtype, jnp.integer)
+        if not (integer and self._line_on_host()):
+            s = jnp.minimum(s, w)
+        if not integer:
             s = jnp.maximum(s, -jnp.finfo(dtype).max)
         warm = self._warm(s, w, target, dtype)
         # The line extrapolated far before step 0 can leave a half-precision
@@ -136,6 +146,9 @@ class LinearWarmup(_Warmup):
     warmup_steps: ArrayLike
     warmup_learning_rate: ArrayLike
     name: str | None = static_field(default=None)
+
+    def _line_on_host(self) -> bool:
+        return nx.on_host(self.warmup_steps, self.warmup_learning_rate)
 
     def _warm(self, s, w, target, dtype):
         init = nx.as_float(self.warmup_learning_rate, dtype)
