@@ -297,11 +297,7 @@ class InverseSqrtDecay(LearningRateSchedule):
         # form measured 0.9x -> 1.25x there. Both are 1 at the warmup's end
         # and within 2 float32 roundings of each other elsewhere.
         if nx.on_host(ts):
-            # (Integer steps and w known too: nothing to differentiate in the
-            # branch not taken, whose NaN before w the select drops.)
-            past = s - w if nx.highest_step() is not None and nx.on_host(w) else (
-                jnp.maximum(s - w, 0))
-            decayed = jax.lax.rsqrt(1 + past * (1 / ts))
+            decayed = jax.lax.rsqrt(1 + jnp.maximum(s - w, 0) * (1 / ts))
         else:
             decayed = jnp.sqrt(ts / (jnp.maximum(s - w, 0) + ts))
         return lr * nx.where(s < w, warm, decayed)
