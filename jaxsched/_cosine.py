@@ -370,29 +370,12 @@ def _geometric_periods(s, k, t):
     past_end = False if xp is np and t > 1 else beyond & (s > 0)
     x = nx.where(beyond, jnp.zeros_like(x), x)
     # log1p(t - 1): log(t) keeps only a few digits of itself for t near 1.
-    c = xp.log1p(t - 1)
-    ratio = jnp.log1p(x) / c
-    n_bound = _index_bound(k, t, s.dtype)
-    eps = float(jnp.finfo(s.dtype).eps)
-    if xp is np and t > 1 and n_bound is not None and 4 * eps * (n_bound + 1 / c) < 0.25:
-        # A captured t_mul > 1 on integer steps: the ratio's roundings (x's
-        # two, log1p's, c's and the quotient's, 4 units of eps of it and of
-        # 1 / c at most) are below 1/4, so the ratio less 1/2, floored, is
-        # the index or the one before it: only the check against the next
-        # period's start, and no quotient by t (a shorter program).
-        i = jnp.maximum(jnp.floor(ratio - 0.5), 0)
-        total, power = _geometric_sum(t, i, n_bound=n_bound)
-        up = k * (total + power) <= s_g
-        i = nx.where(up, i + 1, i)
-        total = nx.where(up, total + power, total)
-        power = nx.where(up, power * t, power)
-        return i, k * total + k * power - s_g, k * power, past_end
-    i = jnp.maximum(jnp.floor(ratio), 0)
+    i = jnp.maximum(jnp.floor(jnp.log1p(x) / xp.log1p(t - 1)), 0)
     # Check the estimate against the period's start S_i = k * G_i and end
     # S_i + k * t**i, and move it by one where the logarithm rounded across a
     # boundary. One pass gives G_i and t**i; G and t**i of i + 1 and i - 1 are
     # a sum and a product or quotient of them, exact whenever representable.
-    total, power = _geometric_sum(t, i, n_bound=n_bound)
+    total, power = _geometric_sum(t, i, n_bound=_index_bound(k, t, s.dtype))
     up = k * (total + power) <= s_g
     down = (k * total > s_g) & (i > 0) & ~up
     i = nx.where(up, i + 1, nx.where(down, i - 1, i))
