@@ -354,7 +354,10 @@ class LearningRateSchedule(Configurable):
             if not self._raw_step:
                 step = nx.as_float(step, dtype)
             rate = self._rate(step, dtype, *extra)
-            finite = self._saturated or self._finite_rate(dtype)
+            # (_finite_rate knows the compute dtype's range: a narrower
+            # result, half precision, keeps its clamp.)
+            finite = self._saturated or (
+                np.dtype(out) == np.dtype(dtype) and self._finite_rate(dtype))
         return (rate if finite else nx.saturate(rate, out)).astype(out)
 
     def _finite_rate(self, dtype: np.dtype) -> bool:

@@ -142,7 +142,7 @@ def _geometric_sum(
     else:
         small = n < 2**bits
         e = nx.where(small, n, 0).astype(jnp.uint32)
-    if nx.on_host(base):
+    if nx.on_host(base) and np.ndim(base) == 0:
         # A base known while tracing: the same products and sums for every
         # e < 2**bits, on the host, read at e.
         total, power = _binary_powers(np, base, np.arange(2**bits), bits)
@@ -188,7 +188,7 @@ def _index_bound(k, t, dtype) -> float | None:
     least half the dtype's epsilon short of 0 wherever it is taken, so the
     estimate is below ``log(eps / 2) / log(t_mul)`` at any step. A margin
     of 1% and 2 covers the roundings of the logarithms."""
-    if not nx.on_host(k, t):
+    if not nx.on_host(k, t) or np.ndim(k) or np.ndim(t):
         return None
     t = float(t)
     if t > 1:
@@ -259,7 +259,7 @@ class CosineDecayRestarts(LearningRateSchedule):
         # 1.05x without), which steps in [0, 2**mantissa) and an integral
         # first_decay_steps >= 2 get by a subtraction (nx.remainder). A
         # captured t_mul != 1 traces the geometric periods alone: no fmod.
-        if nx.on_host(self.t_mul) and self.t_mul != 1:
+        if nx.on_host(self.t_mul) and np.ndim(self.t_mul) == 0 and self.t_mul != 1:
             return None
         return ("first_decay_steps",)
 
@@ -300,7 +300,7 @@ class CosineDecayRestarts(LearningRateSchedule):
         # the range (the rate lies between them): no peak held, no final
         # clamp.
         lr, m, alpha = nx.cast(dtype, self.initial_learning_rate, self.m_mul, self.alpha)
-        return (nx.on_host(m) and bool(m <= 1)
+        return (nx.on_host(m) and bool(np.all(m <= 1))
                 and nx.well_inside(dtype, lr * (1 - alpha), lr * alpha, lr))
 
 
@@ -310,7 +310,7 @@ def _restart(s, k, t):
 
     Both branches, selected by ``t_mul != 1``, unless t_mul is known while
     tracing (a captured schedule): then only its own (the same values)."""
-    if nx.on_host(t):
+    if nx.on_host(t) and np.ndim(t) == 0:  # (a stacked t_mul: both, selected)
         if t == 1:
             i, to_end, period = _uniform_periods(s, k, t)
             past_end = False
@@ -363,11 +363,12 @@ def _geometric_periods(s, k, t):
     big = jnp.finfo(s.dtype).max
     top = big / (4 * t * t) * xp.minimum(k, 1)
     high = nx.highest_step()  # (integer steps: all below it, or not)
-    s_g = s if xp is np and high is not None and 2 * high < top else jnp.minimum(s, top)
+    s_g = (s if xp is np and high is not None and bool(np.all(2 * high < top))
+           else jnp.minimum(s, top))
     x = (s_g / k) * (t - 1)  # S_i <= s <=> t ** i <= 1 + x  (t > 1)
     beyond = x <= -1  # log1p undefined: past k / (1 - t) for t < 1, or s < 0
     # (t > 1: only steps before 0 are beyond.)
-    past_end = False if xp is np and t > 1 else beyond & (s > 0)
+    past_end = False if xp is np and bool(np.all(t > 1)) else beyond & (s > 0)
     x = nx.where(beyond, jnp.zeros_like(x), x)
     # log1p(t - 1): log(t) keeps only a few digits of itself for t near 1.
     i = jnp.maximum(jnp.floor(jnp.log1p(x) / xp.log1p(t - 1)), 0)

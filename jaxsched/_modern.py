@@ -485,7 +485,7 @@ class Cyclic(LearningRateSchedule):
         # gamma <= 1 shrinks the amplitude): finite where both are well
         # inside the range (known while tracing).
         base, top, gamma = nx.cast(dtype, self.base_lr, self.max_lr, self.gamma)
-        shrinks = self.mode != "exp_range" or (nx.on_host(gamma) and gamma <= 1)
+        shrinks = self.mode != "exp_range" or (nx.on_host(gamma) and bool(np.all(gamma <= 1)))
         return shrinks and nx.well_inside(dtype, base, top)
 
     def _rate(self, s: jax.Array, dtype) -> jax.Array:

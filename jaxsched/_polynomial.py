@@ -66,7 +66,8 @@ class PolynomialDecay(LearningRateSchedule):
         lr, k, end, power = nx.cast(dtype, self.initial_learning_rate, self.decay_steps,
                                     self.end_learning_rate, self.power)
         low = nx.lowest_step()
-        if self.cycle or low is None or not nx.on_host(lr, k, end, power) or power > 64:
+        if (self.cycle or low is None or not nx.on_host(lr, k, end, power)
+                or any(np.ndim(v) for v in (lr, k, end, power)) or power > 64):
             return None  # (a larger power would magnify the roundings past the margin)
         with np.errstate(all="ignore"):  # (float64: the float32 values, exactly)
             k, power = np.float64(k), np.float64(power)

@@ -263,6 +263,37 @@ def test_captured_wide_rates_keep_their_final_clamp(name):
     np.testing.assert_allclose(jax.jit(lambda t: sched(t))(ints), sched(ints), rtol=1e-5)
 
 
+def test_captured_half_precision_rates_keep_their_clamp():
+    # A float16 rate computed in float32: the range known to hold the
+    # float32 rate (_finite_rate) is not float16's, whose final clamp stays.
+    steps = jnp.asarray([0, 10, 1000, 2**31 - 1], jnp.int32)
+    big = float(jnp.finfo(jnp.float16).max)
+    for sched in (jaxsched.ExponentialDecay(jnp.float16(0.1), 10, 2.0),
+                  jaxsched.CosineDecayRestarts(jnp.float16(6e4), 10, t_mul=1.0, alpha=2.0),
+                  jaxsched.CosineDecayRestarts(jnp.float16(1.0), 10, t_mul=2.0, m_mul=0.5,
+                                               alpha=1e5)):
+        captured = jax.jit(lambda t: sched(t))(steps)
+        assert captured.dtype == jnp.float16
+        np.testing.assert_array_equal(captured, sched(steps))
+        assert float(jnp.max(captured)) == big, sched
+
+
+@pytest.mark.parametrize("t_mul, first, m_mul", [(1.5, 7, 1.0), (2.0, 30_000, 0.9),
+                                                 (3.0, 7, 0.5)])
+def test_captured_restarts_round_as_eager_calls_do(t_mul, first, m_mul):
+    # The captured program's restart index, table and bounds are computed
+    # on the host, but the same products and sums: the same values to an
+    # ulp (a rewrite that rebuilt a period's start from the one before moved
+    # them by 7 ulps). (Not for t_mul near 1, or near a t_mul < 1 horizon,
+    # where a period's position is ill-conditioned in float32: 1e-4 of the
+    # value either way, and the host's roundings are not the program's.)
+    sched = jaxsched.CosineDecayRestarts(0.1, first, t_mul=t_mul, m_mul=m_mul)
+    steps = jnp.arange(0, 200_000, 3, dtype=jnp.int32)
+    eager = np.asarray(sched(steps), np.float64)
+    captured = np.asarray(jax.jit(lambda t: sched(t))(steps), np.float64)
+    np.testing.assert_allclose(captured, eager, rtol=2.5e-7, atol=1e-30)
+
+
 def test_value_and_grad_give_the_value_next_to_the_saturation_threshold():
     # -2 * t ** 7.3 passes -max at t = 172599.3 or so: wherever a step falls
     # in the margin, the derivative decides as the value does.

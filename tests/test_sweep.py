@@ -82,6 +82,22 @@ def test_batched_schedule_called_directly_broadcasts_against_the_step(name):
     np.testing.assert_allclose(curves, ref.T, **tolerance(curves.dtype))
 
 
+@pytest.mark.parametrize("name", CLASSES)
+def test_batched_schedule_captured_or_without_jit_broadcasts_against_the_step(name):
+    # Captured by the user's jit, its stacked leaves are NumPy arrays while
+    # tracing (the formulas' host paths, which must take arrays as well as
+    # scalars); under the user's disable_jit, the leaves as stored.
+    batched = jaxsched.stack(build(name))
+    steps = np.asarray(STEPS)[:, None]
+    ref = expected(name, STEPS).T
+    captured = jax.jit(lambda t: batched(t))(jnp.asarray(steps))
+    with jax.disable_jit():
+        plain = batched(steps)
+    for got in (captured, plain):
+        assert got.shape == ref.shape
+        np.testing.assert_allclose(got, ref, **tolerance(got.dtype))
+
+
 def test_leaves_equal_in_every_schedule_are_shared_not_stacked():
     schedules = build("CosineDecayRestarts")
     batched = jaxsched.stack(schedules)
