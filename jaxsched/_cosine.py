@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
-
 import math
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -135,13 +134,10 @@ def _geometric_sum(
     of the time).
     """
     big = jnp.finfo(base.dtype).max
+    bounded = n_bound is not None and n_bound < 2**bits  # (every n small)
+    small = None if bounded else n < 2**bits
     # (Unsigned: n >= 0, and a table read needs no wrap of negative indices.)
-    if n_bound is not None and n_bound < 2**bits:
-        small = None
-        e = n.astype(jnp.uint32)
-    else:
-        small = n < 2**bits
-        e = nx.where(small, n, 0).astype(jnp.uint32)
+    e = (n if bounded else nx.where(small, n, 0)).astype(jnp.uint32)
     if nx.on_host(base) and np.ndim(base) == 0:
         # A base known while tracing: the same products and sums for every
         # e < 2**bits, on the host, read at e.
@@ -149,7 +145,7 @@ def _geometric_sum(
         total, power = nx.take(total, e), nx.take(power, e)
     else:
         total, power = _binary_powers(jnp, base, e, bits)
-    if small is None:
+    if bounded:
         return total, power
     d = base - 1
     log_base = np.log1p(d) if nx.on_host(d) else jnp.log1p(d)

@@ -63,8 +63,7 @@ class ExponentialDecay(LearningRateSchedule):
     def _rate(self, step: jax.Array, dtype) -> jax.Array:
         lr, rate = nx.cast(dtype, self.initial_learning_rate, self.decay_rate)
         p = _progress(step, self.decay_steps, self.staircase, dtype)
-        # (Steps known >= 0: a rate <= 1 cannot overflow, nothing to test.)
-        return nx.scaled_power(lr, rate, p, nonnegative=nx.known_nonnegative())
+        return nx.scaled_power(lr, rate, p)
 
     def _finite_rate(self, dtype) -> bool:
         # The power holds the largest finite value where it would overflow:
