@@ -485,7 +485,10 @@ def floor_div(s: jax.Array, k: jax.Array) -> jax.Array:
 
     In :func:`plain_steps` (0 <= s < 2**mantissa, and k an integer >= 2
     there: ``Cyclic``'s cycle), one correction: the reciprocal rounded up,
-    the estimate is never below the quotient and at most one above it.
+    the estimate is never below the quotient and at most one above it. So
+    too for integer steps by an integral k known while tracing whose
+    quotients all stay small (:func:`_reciprocals_away`: the reciprocal
+    rounded away from the floor by the step's sign).
     """
     if _PLAIN.get():
         # (No derivative: the floor is piecewise constant.)
