@@ -262,7 +262,8 @@ class LearningRateSchedule(Configurable):
             with nx.plain_steps():
                 return self._formula(step, *extra)
         if self._plain is not None and (np.size(step) >= self._plain_min_steps
-                                        or (sweep and np.ndim(step) > 0)):
+                                        or (sweep and np.ndim(step) > 0)) \
+                and self._needs_plain_branch(step):
             # The formula twice: once for steps in [0, 2**mantissa) with the
             # integral hyperparameters integers, the usual case, without the
             # fmod of nx.wrap and nx.remainder (a library call per element
@@ -323,6 +324,11 @@ class LearningRateSchedule(Configurable):
             if not jnp.issubdtype(value.dtype, jnp.integer):
                 ok = ok & jnp.all(value == jnp.floor(value))
         return ok
+
+    def _needs_plain_branch(self, step: jax.Array) -> bool:
+        """False where the formula, for these steps and hyperparameters known
+        while tracing, has no fmod for the plain branch to avoid."""
+        return True
 
     def _wrapped_period(self, dtype: np.dtype) -> jax.Array | None:
         """For a shifted class with a plain formula: the period ``k`` its

@@ -523,13 +523,91 @@ def _reciprocals_away(k: Any, dtype: np.dtype) -> tuple[Any, Any] | None:
     if not (k64 >= 2 and k64 == np.floor(k64)
             and max(-low, high) / k64 < 2.0 ** (info.nmant - 1)):
         return None
+    return _rounded_reciprocals(k64, dtype)
+
+
+def _rounded_reciprocals(k64: float, dtype: np.dtype) -> tuple[Any, Any]:
+    """1 / k of an integral `k64` in `dtype`, rounded down and rounded up."""
     from fractions import Fraction  # (not imported by jax: on first use)
 
+    dtype = np.dtype(dtype)
     inv = np.asarray(1 / k64, dtype)[()]  # (k64 is k's value, exactly)
     error = Fraction(float(inv)) - Fraction(1, int(k64))
     down = inv if error <= 0 else np.nextafter(inv, dtype.type(0))
     up = inv if error >= 0 else np.nextafter(inv, dtype.type(np.inf))
     return down, up
+
+
+def floor_divmod(s: jax.Array, k: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``(floor(s / k), fmod(s, k))`` of steps ``s >= 0``, both exact: the
+    period index and the position in it.
+
+    For integer steps (their float values at most :func:`highest_step`) by
+    an integral `k` known while tracing, where :func:`exact_pieces` splits
+    `k`: without ``fmod``, without a test on the steps, at any step the
+    dtype holds. The quotient's estimate ``floor(s * (1 / k rounded up))``
+    is the quotient or one above it; ``s - q * k``, with ``q * k`` written
+    as a sum of products that are exact (``k``'s bits in pieces narrow
+    enough for any ``q``) and subtracted one at a time, each difference
+    exact (the first by Sterbenz's lemma, the others small integers), is
+    the remainder or the remainder minus `k`: one correction. Otherwise
+    :func:`floor_div` and :func:`remainder` (whose remainder is exact; the
+    quotient is exact below ``2**mantissa``, within one above).
+    """
+    pieces = None if _PLAIN.get() else exact_pieces(k, s.dtype)
+    if pieces is None:
+        q = floor_div(s, k)
+        return q, remainder(s, k, q)
+    k = np.asarray(k, s.dtype)[()]
+    # (No derivative through q: the floor is piecewise constant.)
+    q = jnp.floor(jax.lax.stop_gradient(s) * _rounded_reciprocals(float(k), s.dtype)[1])
+    r = s
+    for piece in pieces:
+        r = r - q * piece
+    low = r < 0
+    return where(low, q - 1, q), where(low, r + k, r)
+
+
+def exact_pieces(k: Any, dtype: np.dtype) -> tuple[Any, ...] | None:
+    """For :func:`floor_divmod`: an integral `k` known while tracing as a
+    sum of pieces (its bits, `width` at a time from the top) such that, for
+    every integer step the formula can see (0 to :func:`highest_step`) and
+    either estimate q of its quotient, each ``q * piece`` and each partial
+    difference is exact in `dtype`; None where there is none (a float step,
+    k not integral, below 2 or from ``2**mantissa`` on, quotients up to
+    ``2**(mantissa - 2)``: int32 steps in float32 by k <= 1024).
+
+    With every estimate ``q <= qmax < 2**(nmant - 1)`` the estimate is the
+    quotient or one above it. A piece of ``width = bits - bitlength(qmax)``
+    significant bits times q fits the ``bits`` of the significand. After
+    the i-th piece the difference is ``r + q * rest`` (r the remainder's
+    estimate, in ``[-k, k)``; `rest` what is left of k, below a quarter of
+    the piece as width >= 3), an integer: exact at most ``2**bits`` in
+    magnitude; above, ``q * rest > 2**bits - k`` makes q so large that the
+    difference before and the product ``q * piece`` are within a factor 2
+    of each other (``q * (piece - rest) >= k``), where a subtraction is
+    exact (Sterbenz's lemma). The last difference is r itself.
+    """
+    high = highest_step()
+    if high is None or not on_host(k) or np.ndim(k) != 0:
+        return None
+    info = np.finfo(dtype)
+    bits = info.nmant + 1
+    k64 = float(k)
+    if not (2 <= k64 < 2.0 ** (bits - 1) and k64 == np.floor(k64)):
+        return None
+    top = float(np.asarray(high, dtype))  # the float step's highest value
+    qmax = int(top // k64) + 1
+    width = bits - qmax.bit_length()
+    if qmax >= 2 ** (info.nmant - 1) or width < 3:
+        return None
+    pieces, rest = [], int(k64)
+    while rest:
+        shift = max(rest.bit_length() - width, 0)
+        piece = rest >> shift << shift
+        rest -= piece
+        pieces.append(np.asarray(piece, dtype)[()])
+    return tuple(pieces)
 
 
 def _reciprocal_rounded_up(k: Any) -> Any:

@@ -672,6 +672,62 @@ def test_cyclic_position_is_exact_around_every_cycle_up_to_2_to_the_24(up, down)
     np.testing.assert_allclose(got, want, rtol=2e-7, atol=1e-9)
 
 
+@pytest.mark.parametrize("up, down", [(1, 1), (20, 21), (600, 424), (2000, 2000),
+                                      (2001, 2000), (20_000, 30_000), (12_345, 67_891)])
+def test_cyclic_position_is_exact_around_every_cycle_of_int32_steps(up, down, call):
+    # Cycle starts +-1 over the whole int32 range (and its extremes), against
+    # fmod of the float32 step (what the formula sees) by hand in float64.
+    # Captured (jit_closure) cycles of more than 1,024 steps take
+    # nx.floor_divmod's split product, without fmod and without the test of
+    # the steps; the shorter ones (quotients from 2**21 on) fmod.
+    length = up + down
+    n = np.unique(np.geomspace(1, (2**31 - 2) // length, 3000).astype(np.int64))
+    steps = np.concatenate([n * length - 1, n * length, n * length + 1,
+                            [0, 1, 2**31 - 1, -1, -(2**31)]]).astype(np.int32)
+    s = np.maximum(steps.astype(np.float32).astype(np.float64), 0)
+    q = np.mod(s, length)
+    want = 0.01 + 0.09 * np.where(q <= up, q / up, (length - q) / down)
+    with jax.enable_x64(False):
+        sched = jaxsched.Cyclic(0.01, 0.1, step_size_up=up, step_size_down=down)
+        got = np.asarray(call(sched, steps), np.float64)
+        program = str(jax.make_jaxpr(lambda t: sched(t))(steps))
+    np.testing.assert_allclose(got, want, rtol=2e-7, atol=1e-9)
+    split = length > 1024
+    assert ("cond[" in program) != split and (" rem " in program) != split
+
+
+# Divisors around the edges of nx.exact_pieces' split for int32 steps in
+# float32 (quotients below 2**21: k > 1024; powers of two +-1, every bit
+# set: the most pieces, the largest k it takes), and ones it refuses (fmod).
+DIVMOD_K = [2, 513, 1024, 1025, 1031, 1500, 2047, 2049, 3001, 4095, 4097, 8191, 65535,
+            65537, 2**20 + 1, 1234567, 2**23 - 1, 2**23]
+
+
+@pytest.mark.parametrize("k", DIVMOD_K)
+def test_floor_divmod_of_int32_steps_is_exact(k):
+    # Multiples of k +-1 and random steps over the whole int32 range, against
+    # the quotient and remainder of the float32 step by hand in float64.
+    rng = np.random.default_rng(k)
+    n = np.unique(np.geomspace(1, (2**31 - 2) // k, 2000).astype(np.int64))
+    steps = np.concatenate([n * k - 1, n * k, n * k + 1, rng.integers(0, 2**31, 4000),
+                            [0, 1, k - 1, k, 2**31 - 1]]).astype(np.int32)
+
+    def divmod_(t):
+        with nx.step_floor(t):
+            return nx.floor_divmod(t.astype(jnp.float32), np.float32(k))
+
+    with jax.enable_x64(False):
+        q, r = (np.asarray(x, np.float64) for x in jax.jit(divmod_)(steps))
+        with nx.step_floor(steps):
+            split = nx.exact_pieces(np.float32(k), np.dtype(np.float32)) is not None
+    s = steps.astype(np.float32).astype(np.float64)
+    np.testing.assert_array_equal(r, s - np.floor(s / k) * k)
+    # (Without the split, floor_div's quotient: exact below 2**24.)
+    exact = slice(None) if split else s < 2**24
+    np.testing.assert_array_equal(q[exact], np.floor(s / k)[exact])
+    assert split == (1024 < k < 2**23)
+
+
 # Whole curves (arrays of at least PLAIN_BRANCH_MIN_STEPS steps; Cyclic: any
 # array) of the classes whose formula wraps a phase with fmod take a branch
 # without it when every step is in [0, 2**24) (jaxsched/_core.py); one
