@@ -195,8 +195,8 @@ class StepCosineDecayWithOffset(LearningRateSchedule):
     From ``s >= boundaries[-1]`` on the rate holds ``values[-1]`` (the value
     the last cosine ends on). Model Garden returns NaN there: it divides by
     the zero length of a last segment. With a single value the schedule is
-    the constant ``values[0]``. The segment is found with one
-    ``jnp.searchsorted`` (Model Garden loops over the boundaries in Python).
+    the constant ``values[0]``. The segment is found with one search
+    (Model Garden loops over the boundaries in Python).
 
     Args:
         boundaries: Strictly increasing steps, as many as ``values`` (Model

@@ -62,11 +62,6 @@ def _segment_index(step, b, below) -> jax.Array:
     if below is not None:  # boundaries below the integer range, at its minimum
         at_min = step == jnp.iinfo(step.dtype).min
         extra = nx.where(at_min, jnp.sum(below, axis=-1), 0)
-    if b.ndim == 1 and b.shape[0] > 32:
-        # The unrolled search reads the table once per halving: as a constant
-        # (a schedule captured by the user's jit), XLA would copy it into
-        # every one of those reads, and the compile time would grow with N.
-        b = jax.lax.optimization_barrier(b)
     return nx.count_below(b, step, strict=True) + extra
 
 
@@ -85,10 +80,11 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
     The traced program has a bounded size (a chain of compares and selects
     for up to 15 boundaries, as written by hand; one broadcast compare up to
-    32; one unrolled binary search, ``jnp.searchsorted(method="scan_unrolled")``,
-    and a gather beyond): 100,000 boundaries compile about as fast as 10. Lists are stored as one NumPy array leaf each (``boundaries`` and
-    ``values``), so a jitted function taking the schedule gets two arguments
-    whatever the number of boundaries.
+    32; a binary search in a rolled loop, and a gather, beyond): 100,000
+    boundaries compile about as fast as 100. Lists are stored as one NumPy
+    array leaf each (``boundaries`` and ``values``), so a jitted function
+    taking the schedule gets two arguments whatever the number of
+    boundaries.
 
     Args:
         boundaries: Strictly increasing steps, at least one.
@@ -147,6 +143,6 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         else:  # many values, or values with leading batch axes: search, gather
             value = nx.take(values, _segment_index(t, b, below))
         if jnp.issubdtype(step.dtype, np.floating):
-            # searchsorted puts a NaN step past the last boundary: NaN instead.
+            # A NaN step's compares are all False (segment 0): NaN instead.
             value = nx.where(jnp.isnan(step), jnp.nan, value)
         return value

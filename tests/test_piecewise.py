@@ -22,8 +22,9 @@ def _schedule(n):
 def test_program_size_does_not_grow_with_the_number_of_boundaries():
     """The traced program has a bounded size: a select per value for up to
     16 values (15 boundaries), a broadcast compare up to 32 boundaries, one
-    searchsorted beyond (100 and 10,000 give the same program). Compile
-    times are measured by benchmarks/run.py (its piecewise workload)."""
+    rolled binary search beyond (100 and 10,000 give the same program).
+    Compile times are measured by benchmarks/run.py (its piecewise
+    workload)."""
     steps = jnp.arange(100, dtype=jnp.int32)
     sizes = {}
     for n in (1, 10, 15, 16, 32, 33, 100, 10_000):
@@ -47,6 +48,35 @@ def test_ten_thousand_boundaries_match_the_reference():
     want = ref.piecewise_constant_decay(steps, boundaries, values)
     np.testing.assert_allclose(sched(steps), want, rtol=1e-7)
     np.testing.assert_allclose(jax.jit(lambda s, t: s(t))(sched, steps), want, rtol=1e-7)
+
+
+@pytest.mark.parametrize("n", [33, 63, 64, 65, 100, 1000, 1024, 1025, 4097])
+@pytest.mark.parametrize("dtype", [np.int32, np.float32])
+def test_count_below_searches_like_a_broadcast_compare(n, dtype):
+    # The search of more than 32 boundaries (nx.count_below) against NumPy's
+    # compare of every step with every boundary, both sides, on every
+    # boundary +-1 (and +-1/2 for floats), before the first and past the
+    # last, and a float step's NaN (below every boundary: IEEE), infinities
+    # and signed zeros; under jit and vmap (a table per configuration).
+    from jaxsched._numerics import count_below
+
+    rng = np.random.default_rng(n)
+    b = np.cumsum(rng.integers(1, 50, n)) - 25 * n  # sorted, both signs, gaps of 1 up
+    steps = np.concatenate([b - 1, b, b + 1, [b[0] - 100, b[-1] + 100, 0]]).astype(dtype)
+    if dtype == np.float32:
+        steps = np.concatenate([steps, b - 0.5, b + 0.5, [np.nan, np.inf, -np.inf, -0.0]])
+    steps = steps.astype(dtype)
+    table = b.astype(dtype)
+    for strict in (True, False):
+        want = (table[None, :] < steps[:, None]) if strict else (table[None, :] <= steps[:, None])
+        got = jax.jit(lambda t, s: count_below(t, s, strict=strict))(table, steps)
+        np.testing.assert_array_equal(got, want.sum(axis=1), err_msg=f"strict={strict}")
+        tables = np.stack([table, table + 3])
+        swept = jax.vmap(lambda t: count_below(t, steps, strict=strict))(tables)
+        np.testing.assert_array_equal(swept[0], want.sum(axis=1))
+        shifted = (tables[1][None, :] < steps[:, None]) if strict else (
+            tables[1][None, :] <= steps[:, None])
+        np.testing.assert_array_equal(swept[1], shifted.sum(axis=1))
 
 
 INT_STEPS = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64]
