@@ -50,7 +50,7 @@ def test_ten_thousand_boundaries_match_the_reference():
     np.testing.assert_allclose(jax.jit(lambda s, t: s(t))(sched, steps), want, rtol=1e-7)
 
 
-@pytest.mark.parametrize("n", [33, 63, 64, 65, 100, 1000, 1024, 1025, 4097])
+@pytest.mark.parametrize("n", [33, 64, 65, 1000, 1025])
 @pytest.mark.parametrize("dtype", [np.int32, np.float32])
 def test_count_below_searches_like_a_broadcast_compare(n, dtype):
     # The search of more than 32 boundaries (nx.count_below) against NumPy's
