@@ -80,7 +80,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
     The traced program has a bounded size (a chain of compares and selects
     for up to 15 boundaries, as written by hand; one broadcast compare up to
-    32; a binary search in a rolled loop, and a gather, beyond): 100,000
+    32; beyond, a binary search in a rolled loop, and a gather): 100,000
     boundaries compile about as fast as 100. Lists are stored as one NumPy
     array leaf each (``boundaries`` and ``values``), so a jitted function
     taking the schedule gets two arguments whatever the number of
