@@ -104,6 +104,10 @@ class Constant(LearningRateSchedule):
     _raw_step = True  # an integer step is never NaN: no test for it
     _saturated = True  # the value is, once
 
+    def _bound(self, dtype, low):
+        value = nx.as_float(self.value, dtype)
+        return float(np.max(np.abs(value))) if nx.on_host(value) else None
+
     def _rate(self, step: jax.Array, dtype) -> jax.Array:
         value = nx.saturate(nx.as_float(self.value, dtype), self._result_dtype())
         value = jnp.broadcast_to(value, jnp.broadcast_shapes(value.shape, jnp.shape(step)))

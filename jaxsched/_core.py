@@ -372,6 +372,33 @@ class LearningRateSchedule(Configurable):
         saturation. (``_saturated``: for every step.)"""
         return False
 
+    def _rate_bound(self, dtype: np.dtype, low: float) -> float | None:
+        """A bound on ``|self(step)|`` over every step from `low` on (a float,
+        before any offset), known while tracing (the hyperparameters it needs
+        captured as constants), in the compute `dtype`; None where there is
+        none. For a wrapper that calls this schedule on steps it knows
+        (``LinearWarmup``'s inner schedule sees steps from its warmup's end
+        on): a rate known to stay well inside the range needs no clamp.
+        jaxsched's own classes only (see ``_bound``); a user's subclass,
+        whose formula may differ, gets None."""
+        if not type(self)._own:
+            return None
+        if self._shifted:
+            offset = nx.as_float(self.offset, np.float64)
+            if not nx.on_host(offset) or np.ndim(offset):
+                return None
+            low = low - float(offset)
+            if getattr(self, "hold_before_offset", False):
+                low = max(low, 0.0)
+        bound = self._bound(dtype, low)
+        if bound is None or not bound < float(np.finfo(dtype).max) / 4:
+            return None
+        return float(bound)
+
+    def _bound(self, dtype: np.dtype, low: float) -> float | None:
+        """``_rate_bound`` of the formula itself, on steps from `low` on."""
+        return None
+
     # Arithmetic that stays a schedule: ``0.5 * s``, ``s * 2``, ``s1 * s2``,
     # ``s / k`` build the nodes of jaxsched/_arith.py, which registers its
     # `multiply` and `divide` here when it is imported (it subclasses this

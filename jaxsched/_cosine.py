@@ -86,6 +86,20 @@ class CosineDecay(LearningRateSchedule):
                   "must be > 0 (0 only after a warmup: warmup_target and "
                   "warmup_steps > 0)")
 
+    def _bound(self, dtype, low):
+        # Between lr * alpha and lr; with a warmup, from step 0 on, between
+        # lr and warmup_target, then between warmup_target * alpha and it.
+        lr, alpha = nx.cast(dtype, self.initial_learning_rate, self.alpha)
+        tops = [lr, lr * alpha]
+        if self.warmup_target is not None:
+            target = nx.as_float(self.warmup_target, dtype)
+            if low < 0:
+                return None  # (the warmup line extrapolated before step 0)
+            tops += [target, target * alpha]
+        if not nx.on_host(*tops) or any(np.ndim(v) for v in tops):
+            return None
+        return max(abs(float(v)) for v in tops)
+
     def _finite_rate(self, dtype) -> bool:
         # Without warmup the rate is between lr * alpha and lr: finite where
         # they are well inside the range (known while tracing). (A warmup

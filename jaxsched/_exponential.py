@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
 
 from . import _numerics as nx
@@ -64,6 +65,13 @@ class ExponentialDecay(LearningRateSchedule):
         lr, rate = nx.cast(dtype, self.initial_learning_rate, self.decay_rate)
         p = _progress(step, self.decay_steps, self.staircase, dtype)
         return nx.scaled_power(lr, rate, p)
+
+    def _bound(self, dtype, low):
+        # From step 0 on, a rate <= 1 only decays from lr.
+        lr, rate = nx.cast(dtype, self.initial_learning_rate, self.decay_rate)
+        if low < 0 or not nx.on_host(lr, rate) or np.ndim(lr) or np.ndim(rate) or rate > 1:
+            return None
+        return abs(float(lr))
 
     def _finite_rate(self, dtype) -> bool:
         # The power holds the largest finite value where it would overflow:

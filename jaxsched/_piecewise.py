@@ -125,6 +125,10 @@ class PiecewiseConstantDecay(LearningRateSchedule):
             )
         check_increasing(self, "boundaries")
 
+    def _bound(self, dtype, low):
+        values = nx.as_float(self.values, dtype)
+        return float(np.max(np.abs(values))) if nx.on_host(values) else None
+
     def _rate(self, step: jax.Array, dtype) -> jax.Array:
         out = self._result_dtype()
         # Saturated once, in the table, not at every step.

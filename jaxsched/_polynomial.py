@@ -58,14 +58,15 @@ class PolynomialDecay(LearningRateSchedule):
 
     _nonnegative_form = True  # (no saturation when no step is before 0)
 
-    def _span_bound(self, dtype) -> tuple[float, float] | None:
+    def _span_bound(self, dtype, low: float | None = None) -> tuple[float, float] | None:
         """Bounds on ``|rate - end_learning_rate|``, well inside the finite
-        range, and on ``remaining``, over the steps this call can see, where
-        the hyperparameters and the lowest step are known while tracing (a
-        captured schedule on integer steps); None otherwise."""
+        range, and on ``remaining``, over the steps this call can see (from
+        `low` on, by default ``nx.lowest_step()``), where the hyperparameters
+        and the lowest step are known while tracing (a captured schedule on
+        integer steps); None otherwise."""
         lr, k, end, power = nx.cast(dtype, self.initial_learning_rate, self.decay_steps,
                                     self.end_learning_rate, self.power)
-        low = nx.lowest_step()
+        low = nx.lowest_step() if low is None else low
         if (self.cycle or low is None or not nx.on_host(lr, k, end, power)
                 or any(np.ndim(v) for v in (lr, k, end, power)) or power > 64):
             return None  # (a larger power would magnify the roundings past the margin)
@@ -79,6 +80,11 @@ class PolynomialDecay(LearningRateSchedule):
 
     def _finite_rate(self, dtype) -> bool:
         return self._span_bound(dtype) is not None
+
+    def _bound(self, dtype, low):
+        span = self._span_bound(dtype, low)
+        return None if span is None else span[0] + abs(float(nx.as_float(
+            self.end_learning_rate, dtype)))
 
     def __post_init__(self):
         super().__post_init__()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
 
 from . import _numerics as nx
@@ -75,9 +76,37 @@ class _Warmup(LearningRateSchedule):
         if not integer:
             s = jnp.maximum(s, -jnp.finfo(dtype).max)
         warm = self._warm(s, w, target, dtype)
-        # The line extrapolated far before step 0 can leave a half-precision
-        # range: hold its largest finite value, as the other schedules do.
-        return nx.saturate(nx.where(warming, warm, value), out).astype(out)
+        rate = nx.where(warming, warm, value)
+        if np.dtype(out) == np.dtype(dtype) and self._finite(step, dtype, integer):
+            return rate
+        # The line extrapolated far before step 0 can leave the range (a
+        # half-precision one first): hold its largest finite value, as the
+        # other schedules do.
+        return nx.saturate(rate, out).astype(out)
+
+    def _finite(self, step: jax.Array, dtype: np.dtype, integer: bool) -> bool:
+        """True when the rate is known while tracing to stay well inside the
+        range at every step of the step's (integer) dtype: the inner rate
+        bounded from the warmup's end on (``_rate_bound``; a number: itself)
+        and the warmup's own curve with it (``_warm_bound``), no final clamp
+        (one op of a dozen on a curve, measured 1.49x -> 1.29x the limit's
+        time for ``LinearWarmup(PolynomialDecay(...))``)."""
+        w = nx.as_float(self.warmup_steps, dtype)
+        if not integer or not nx.on_host(w) or np.ndim(w) or not w > 0:
+            return False
+        after = self.after_warmup_lr_sched
+        if isinstance(after, LearningRateSchedule):
+            bound = after._rate_bound(dtype, float(w))  # (it sees steps >= w)
+        else:
+            after = nx.as_float(after, dtype)
+            bound = float(np.max(np.abs(after))) if nx.on_host(after) else None
+        if bound is None:
+            return False
+        info = np.iinfo(jnp.asarray(step).dtype)
+        reach = max(-float(info.min), float(info.max), float(w)) / float(w)
+        with np.errstate(all="ignore"):
+            line = self._warm_bound(bound, reach, dtype)
+        return line is not None and line < float(np.finfo(dtype).max) / 4
 
 
 def _warmup_point(step: jax.Array, warmup_steps) -> tuple[jax.Array, jax.Array]:
@@ -150,6 +179,13 @@ class LinearWarmup(_Warmup):
     def _line_on_host(self) -> bool:
         return nx.on_host(self.warmup_steps, self.warmup_learning_rate)
 
+    def _warm_bound(self, bound, reach, dtype):
+        # |init + s / w * (target - init)|, |s| / w at most `reach`.
+        init = nx.as_float(self.warmup_learning_rate, dtype)
+        if not nx.on_host(init) or np.ndim(init):
+            return None
+        return abs(float(init)) + reach * (bound + abs(float(init)))
+
     def _warm(self, s, w, target, dtype):
         init = nx.as_float(self.warmup_learning_rate, dtype)
         fraction = nx.where(w > 0, s / nx.safe_divisor(w), 1)
@@ -195,6 +231,16 @@ class PolynomialWarmUp(_Warmup):
     warmup_steps: ArrayLike
     power: ArrayLike = 1.0
     name: str | None = static_field(default="PolynomialWarmup")
+
+    def _warm_bound(self, bound, reach, dtype):
+        # |target| * (max(s, 1) / w) ** power with s <= w (its bound on the
+        # step), w > 0 and power >= 0: at most |target| * max(1, 1 / w) **
+        # power.
+        power = nx.as_float(self.power, dtype)
+        w = nx.as_float(self.warmup_steps, dtype)
+        if not nx.on_host(power) or np.ndim(power) or not power >= 0:
+            return None
+        return bound * max(1.0, 1.0 / float(w)) ** float(power)
 
     def _warm(self, s, w, target, dtype):
         power = nx.as_float(self.power, dtype)

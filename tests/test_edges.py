@@ -263,6 +263,72 @@ def test_captured_wide_rates_keep_their_final_clamp(name):
     np.testing.assert_allclose(jax.jit(lambda t: sched(t))(ints), sched(ints), rtol=1e-5)
 
 
+# The bound a schedule states on its rate from a step on (_rate_bound, for a
+# wrapper that then needs no clamp: the warmups) must hold: every config of
+# every row that states one, on int32 steps from that step to the largest.
+_BOUND_LOWS = (0.0, 7.0, 1000.0)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
+def test_stated_rate_bounds_hold(row):
+    f32 = np.dtype(np.float32)
+    for kw, _ in row.all_cases:
+        with jax.enable_x64(False):
+            sched = row.build(kw)
+            for low in _BOUND_LOWS:
+                bound = sched._rate_bound(f32, low)
+                if bound is None:
+                    continue
+                n = np.unique(np.geomspace(1, 2**31 - 1 - low, 400).astype(np.int64))
+                steps = np.concatenate([[low], low + n, low + 1 + np.arange(64)])
+                steps = steps[steps < 2**31].astype(np.int32)
+                rates = np.abs(np.asarray(sched(steps), np.float64))
+                assert np.all(rates <= bound * (1 + 1e-6)), (kw, low, bound, rates.max())
+
+
+# Captured warmups whose inner rate is bounded (and their own line with it)
+# drop their final clamp; the others keep it. The same values either way:
+# against eager calls, which trace the hyperparameters (the clamp kept).
+_WARM = [
+    (jaxsched.LinearWarmup(jaxsched.PolynomialDecay(0.1, 100, 0.001), 10, 0.0), True),
+    (jaxsched.LinearWarmup(jaxsched.CosineDecay(0.1, 100, alpha=0.1), 10, 0.01), True),
+    (jaxsched.LinearWarmup(jaxsched.ExponentialDecay(0.1, 100, 0.5), 10, 0.0), True),
+    (jaxsched.LinearWarmup(jaxsched.PiecewiseConstantDecay([50], [0.1, 0.01]), 10, 0.0), True),
+    (jaxsched.LinearWarmup(jaxsched.PolynomialDecayWithOffset(0.1, 100, 0.001, offset=20),
+                           10, 0.0), True),
+    (jaxsched.LinearWarmup(0.1, 10, 0.0), True),
+    (jaxsched.PolynomialWarmUp(jaxsched.CosineDecay(0.1, 100), 10, 2.0), True),
+    (jaxsched.PolynomialWarmUp(0.1, 0.5, 3.0), True),
+    # Growing, huge, extrapolated or unknown: the clamp stays.
+    (jaxsched.LinearWarmup(jaxsched.ExponentialDecay(0.1, 100, 2.0), 10, 0.0), False),
+    (jaxsched.LinearWarmup(jaxsched.PolynomialDecay(1e36, 100, 1e30), 10, 0.0), False),
+    (jaxsched.LinearWarmup(jaxsched.PolynomialDecay(0.1, 100, cycle=True), 10, 0.0), False),
+    (jaxsched.LinearWarmup(jaxsched.PolynomialDecayWithOffset(0.1, 100, 1e36, offset=20),
+                           10, 0.0), False),
+    (jaxsched.LinearWarmup(jaxsched.CosineDecay(0.0, 100, warmup_target=0.1, warmup_steps=5),
+                           10, 0.0), True),
+    (jaxsched.LinearWarmup(jaxsched.CosineDecayWithOffset(
+        0.0, 100, warmup_target=0.1, warmup_steps=5, offset=50), 10, 0.0), False),
+    (jaxsched.LinearWarmup(jaxsched.CosineDecay(0.1, 100), 1, 1e34), False),
+    (jaxsched.PolynomialWarmUp(0.1, 10, -1.0), False),
+]
+
+
+@pytest.mark.parametrize("sched, unclamped", _WARM, ids=[str(i) for i in range(len(_WARM))])
+def test_captured_warmups_drop_their_clamp_only_where_the_rate_is_bounded(sched, unclamped):
+    steps = jnp.asarray([-(2**31), -10**6, -7, 0, 3, 9, 10, 11, 60, 99, 100, 10**6,
+                         2**31 - 1], jnp.int32)
+    with jax.enable_x64(False):
+        program = jax.make_jaxpr(lambda t: sched(t))(steps).jaxpr
+        captured = np.asarray(jax.jit(lambda t: sched(t))(steps), np.float64)
+        eager = np.asarray(sched(steps), np.float64)
+    # (The warmup's clamp is the program's last operation; an inner
+    # schedule's own clamp, if any, comes before.)
+    assert (program.eqns[-1].primitive.name != "clamp") == unclamped, program
+    assert np.all(np.isfinite(captured))
+    np.testing.assert_allclose(captured, eager, rtol=2e-6, atol=0)
+
+
 def test_captured_half_precision_rates_keep_their_clamp():
     # A float16 rate computed in float32: the range known to hold the
     # float32 rate (_finite_rate) is not float16's, whose final clamp stays.
