@@ -393,10 +393,12 @@ def test_transformer_schedule():
 
 
 def test_inverse_sqrt_captured_and_traced_timescales_agree():
-    """A captured timescale takes XLA's rsqrt of 1 + x / ts, a traced one the
-    square root of a quotient: both 1 at the warmup's end, exactly, and
-    within a few float32 roundings of the float64 formula elsewhere."""
-    for w, ts in ((10_000, 10_000), (100, 300), (7, 7)):
+    """A captured timescale takes XLA's rsqrt of s / ts + (1 - w / ts) where
+    w <= ts, of 1 + (s - w) / ts otherwise, a traced one the square root of
+    a quotient: all 1 at the warmup's end, exactly, and within a few
+    float32 roundings of the float64 formula elsewhere."""
+    for w, ts in ((10_000, 10_000), (100, 300), (7, 7), (1, 10**6), (999, 1000),
+                  (12_345, 54_321), (300, 100), (10**6, 3)):
         sched = jaxsched.InverseSqrtDecay(0.1, w, timescale=ts)
         steps = np.asarray([w - 1, w, w + 1, 3 * w + 17, 10**6, 2**31 - 1], np.int64)
         want = [0.1 * (t / w if t < w else math.sqrt(ts / (t - w + ts))) for t in steps]
