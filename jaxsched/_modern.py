@@ -280,7 +280,9 @@ class InverseSqrtDecay(LearningRateSchedule):
 
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         lr, w = nx.cast(dtype, self.learning_rate, self.warmup_steps)
-        if self.timescale is None:
+        if self.timescale is None and nx.on_host(w) and np.ndim(w) == 0:
+            ts = np.asarray(w if w > 0 else 10_000, w.dtype)[()]  # (on the host)
+        elif self.timescale is None:
             ts = nx.where(w > 0, w, 10_000)
         else:
             ts = nx.as_float(self.timescale, dtype)

@@ -95,8 +95,13 @@ class _Warmup(LearningRateSchedule):
         if not integer or not nx.on_host(w) or np.ndim(w) or not w > 0:
             return False
         after = self.after_warmup_lr_sched
+        # The inner schedule sees steps from w on: w itself (an integer) or
+        # w rounded to a float dtype, which may round it down (or, in the
+        # compute dtype, up: 16777219 is 16777220.0 in float32): the lowest.
+        exact = float(np.asarray(self.warmup_steps, np.float64))
+        low = min(exact, float(np.float32(exact)), float(w))
         if isinstance(after, LearningRateSchedule):
-            bound = after._rate_bound(dtype, float(w))  # (it sees steps >= w)
+            bound = after._rate_bound(dtype, low)
         else:
             after = nx.as_float(after, dtype)
             bound = float(np.max(np.abs(after))) if nx.on_host(after) else None

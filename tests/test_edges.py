@@ -310,6 +310,11 @@ _WARM = [
     (jaxsched.LinearWarmup(jaxsched.CosineDecayWithOffset(
         0.0, 100, warmup_target=0.1, warmup_steps=5, offset=50), 10, 0.0), False),
     (jaxsched.LinearWarmup(jaxsched.CosineDecay(0.1, 100), 1, 1e34), False),
+    # A warmup's end that float32 rounds up (16777219 -> 16777220), the
+    # offset between the two: the inner rate grows from the step before it
+    # (found in review: the clamp was dropped, -inf before step 0).
+    (jaxsched.LinearWarmup(jaxsched.ExponentialDecayWithOffset(1e9, 1, 1e-30, offset=16777220),
+                           16777219, 0.0), False),
     (jaxsched.PolynomialWarmUp(0.1, 10, -1.0), False),
 ]
 
