@@ -105,8 +105,7 @@ class Constant(LearningRateSchedule):
     _saturated = True  # the value is, once
 
     def _bound(self, dtype, low):
-        value = nx.as_float(self.value, dtype)
-        return float(np.max(np.abs(value))) if nx.on_host(value) else None
+        return nx.host_abs_max(self.value, dtype)
 
     def _rate(self, step: jax.Array, dtype) -> jax.Array:
         value = nx.saturate(nx.as_float(self.value, dtype), self._result_dtype())

@@ -207,6 +207,13 @@ def on_host(*values: Any) -> bool:
     return all(isinstance(v, (np.ndarray, np.generic)) for v in values)
 
 
+def host_abs_max(value: Any, dtype: np.dtype) -> float | None:
+    """The largest ``|value|`` (a number or a table) in `dtype`, where it is
+    known while tracing; None otherwise. (For the bounds of ``_bound``.)"""
+    value = as_float(value, dtype)
+    return float(np.max(np.abs(value))) if on_host(value) else None
+
+
 def cast(dtype: np.dtype, *values: Any) -> list[jax.Array]:
     """Each of `values` as a float array of `dtype` (see :func:`as_float`)."""
     return [as_float(v, dtype) for v in values]
@@ -599,7 +606,7 @@ def exact_pieces(k: Any, dtype: np.dtype) -> tuple[Any, ...] | None:
     top = float(np.asarray(high, dtype))  # the float step's highest value
     qmax = int(top // k64) + 1
     width = bits - qmax.bit_length()
-    if qmax >= 2 ** (info.nmant - 1) or width < 3:
+    if width < 3:  # (so qmax < 2**(nmant - 2))
         return None
     pieces, rest = [], int(k64)
     while rest:
@@ -923,8 +930,8 @@ def select_chain(reached: list, *tables: Any) -> list[jax.Array]:
 def count_below(boundaries: jax.Array, step: jax.Array, *, strict: bool,
                 search_above: int = 32) -> jax.Array:
     """How many boundaries lie below `step`: ``b < step`` (`strict`) or
-    ``b <= step``, compared in the common dtype of the two (IEEE: a NaN
-    step is below every boundary).
+    ``b <= step``, compared in the common dtype of the two (IEEE: no
+    boundary is below a NaN step, its count is 0).
 
     Up to `search_above` boundaries (or boundaries with leading batch axes):
     one broadcast compare, cheaper than a search and one op whatever the

@@ -126,8 +126,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         check_increasing(self, "boundaries")
 
     def _bound(self, dtype, low):
-        values = nx.as_float(self.values, dtype)
-        return float(np.max(np.abs(values))) if nx.on_host(values) else None
+        return nx.host_abs_max(self.values, dtype)
 
     def _rate(self, step: jax.Array, dtype) -> jax.Array:
         out = self._result_dtype()
