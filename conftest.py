@@ -51,3 +51,12 @@ def pytest_configure(config):
     # full collections less often: 3 s. (Garbage is still collected; only
     # less often.)
     gc.set_threshold(10_000, 50, 100)
+    # At its end each worker runs pytest's check for exceptions raised in
+    # finalizers after five full collections in a row (0.7 s each over those
+    # caches); one finds the same garbage here (nothing creates more in
+    # between). The setting is pytest's own stash key, where it has one.
+    try:
+        from _pytest.unraisableexception import gc_collect_iterations_key
+    except ImportError:
+        return
+    config.stash[gc_collect_iterations_key] = 1

@@ -1765,12 +1765,15 @@ CALLS = {"eager": _eager, "jit_closure": _jit_closure}
 # (narrow, unsigned, half precision, and under jit) and shapes are tried on one row of
 # each way a class consumes the step: the float step of the formula
 # (ExponentialDecay, CosineDecayRestarts' restart index), the raw step
-# compared with boundaries (the piecewise classes), passed to nested
-# schedules (warmups, joins, compositions), or shifted by an offset first.
+# compared with boundaries (PiecewiseConstantDecay; after an offset,
+# PiecewiseConstantDecayWithOffset), passed to nested schedules (the warmups'
+# base class: LinearWarmup; a join, which also compares; a shift:
+# WithOffset), or shifted by an offset first (ExponentialDecayWithOffset).
+# (PolynomialWarmUp, Scaled and StepCosineDecayWithOffset take the step on
+# the paths of LinearWarmup, WithOffset and the two offset rows.)
 STEP_PATHS = {"ExponentialDecay", "CosineDecayRestarts", "PiecewiseConstantDecay",
-              "PiecewiseConstantDecayWithOffset", "LinearWarmup", "PolynomialWarmUp",
-              "WithOffset", "JoinSchedules", "Scaled", "ExponentialDecayWithOffset",
-              "StepCosineDecayWithOffset"}
+              "PiecewiseConstantDecayWithOffset", "LinearWarmup", "WithOffset",
+              "JoinSchedules", "ExponentialDecayWithOffset"}
 
 
 # The repository's conftest.py compiles the suite with XLA's older CPU fusion

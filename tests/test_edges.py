@@ -1,7 +1,7 @@
 """Every class, alone and wrapped, at the edges: gradients and values.
 
 For every row of the case table (its example), the schedule alone and
-wrapped (after and before a ``JoinSchedules`` boundary, inside both warmups,
+wrapped (after and before a ``JoinSchedules`` boundary, inside a warmup,
 shifted by ``WithOffset``) is evaluated in ONE compiled program per row: the
 values and the gradients with respect to every float leaf, vmapped over a
 grid of steps on both sides of every boundary of the example, far past its
@@ -60,12 +60,12 @@ def _wrapped(sched):
     of its formula in the program, not one per wrapper): in the chain it is
     the first schedule of a join (evaluated past its boundary, where it is
     not taken), inside the second schedule of a join (evaluated before that
-    boundary, where it is not taken), inside both warmups (the target) and
-    shifted by an offset."""
+    boundary, where it is not taken), inside a warmup (the target; both
+    warmups evaluate it alike, in their base class) and shifted by an
+    offset."""
     other = jaxsched.Constant(0.05)
     chain = jaxsched.JoinSchedules([sched, other], [JOIN_AT])
     chain = jaxsched.JoinSchedules([other, chain], [JOIN_AT])
-    chain = jaxsched.PolynomialWarmUp(chain, WARMUP, power=2.0)
     chain = jaxsched.LinearWarmup(chain, WARMUP, 0.0)
     return {"alone": sched, "wrapped": jaxsched.WithOffset(chain, OFFSET)}
 

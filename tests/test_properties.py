@@ -26,8 +26,10 @@ from hypothesis import strategies as st
 import jaxsched
 from cases import ROW_IDS, ROWS, jit_apply, on_batch
 
-# The suite draws a fixed set of examples (derandomized: CI is reproducible).
-# JAXSCHED_STRESS=N draws N times as many, at random, to hunt for new cases:
+# The suite draws a fixed set of examples (derandomized: CI is reproducible),
+# half of each row's number (most examples compile programs of their own: a
+# config's structure and leaf types are drawn too). JAXSCHED_STRESS=N draws N
+# times the row's number, at random, to hunt for new cases:
 #   JAXSCHED_STRESS=10 python -m pytest -n 2 tests/test_properties.py
 STRESS = int(os.environ.get("JAXSCHED_STRESS", "0"))
 
@@ -41,13 +43,14 @@ SETTINGS = settings(
 
 def per_row_examples(test, share=1.0, least=2):
     """The hypothesis test, with the row's ``max_examples`` (default 4), times
-    `share` (at least `least`) for the costlier tests."""
+    `share` for the costlier tests, halved in the suite (see STRESS); at least
+    `least`."""
     if not callable(test):
         return lambda t: per_row_examples(t, share=test, least=least)
 
     def run(row):
-        examples = max(least, round((row.max_examples or SETTINGS.max_examples) * share))
-        examples *= max(STRESS, 1)
+        examples = (row.max_examples or SETTINGS.max_examples) * share
+        examples = max(least, round(examples * STRESS if STRESS else examples / 2))
         inner = given(data=st.data())(lambda data: test(row, data))
         settings(SETTINGS, max_examples=examples)(inner)()
 

@@ -47,35 +47,36 @@ def _vmapped(batched, axes, steps):
     return jax.vmap(lambda s: s(steps), in_axes=(axes,))(batched)
 
 
+@functools.partial(jax.jit, static_argnums=1)
+def _sweep_calls(batched, axes, idiom, steps):
+    """Every way of evaluating a sweep, in one program (one compilation per
+    row): ``vmap`` over ``stack``'s sweep axes; over the plain
+    ``tree_map(stack)`` idiom (every leaf stacked, axis 0); and the batched
+    schedule called directly on a scalar step and on (T, 1) steps, which
+    broadcast against its (members,) leaves."""
+    return (jax.vmap(lambda s: s(steps), in_axes=(axes,))(batched),
+            jax.vmap(lambda s: s(steps))(idiom),
+            batched(10), batched(steps[:, None]))
+
+
 _call = jit_apply  # the suite's one user jit (its programs shared across files)
 
 
-@jax.jit
-def _call_twice(schedule, step, other):
-    return schedule(step), schedule(other)
-
-
 # --------------------------------------------------------------------------
-# stack + sweep_axes + vmap
+# stack + sweep_axes + vmap; the tree_map idiom; direct calls
 
 
 @pytest.mark.parametrize("name", CLASSES)
-def test_stack_and_vmap_match_the_reference_per_member(name, x64):
+def test_stack_vmap_and_direct_calls_match_the_reference_per_member(name, x64):
     schedules = build(name)
     batched, axes = jaxsched.stack(schedules), jaxsched.sweep_axes(schedules)
-    steps = jnp.asarray(STEPS)
-    out = _vmapped(batched, axes, steps)
-    assert out.shape == (len(schedules), len(STEPS))
-    np.testing.assert_allclose(out, expected(name, STEPS), **tolerance(out.dtype))
-
-
-@pytest.mark.parametrize("name", CLASSES)
-def test_batched_schedule_called_directly_broadcasts_against_the_step(name):
-    batched = jaxsched.stack(build(name))
-    n = len(BY_ID[name].sweep)
+    idiom = jax.tree_util.tree_map(lambda *x: jnp.stack(x), *schedules)
+    n, steps = len(schedules), jnp.asarray(STEPS)
+    vmapped, plain, at_ten, curves = _sweep_calls(batched, axes, idiom, steps)
     ref = expected(name, STEPS)  # (n, T)
-    # A scalar step, and (T, 1) steps with (n,) configs -> (T, n), in one program.
-    at_ten, curves = _call_twice(batched, 10, jnp.asarray(STEPS)[:, None])
+    for out in (vmapped, plain):
+        assert out.shape == (n, len(STEPS))
+        np.testing.assert_allclose(out, ref, **tolerance(out.dtype))
     assert at_ten.shape == (n,)
     np.testing.assert_allclose(at_ten, expected(name, 10), **tolerance(at_ten.dtype))
     assert curves.shape == (len(STEPS), n)
@@ -86,16 +87,19 @@ def test_batched_schedule_called_directly_broadcasts_against_the_step(name):
 def test_batched_schedule_captured_or_without_jit_broadcasts_against_the_step(name):
     # Captured by the user's jit, its stacked leaves are NumPy arrays while
     # tracing (the formulas' host paths, which must take arrays as well as
-    # scalars); under the user's disable_jit, the leaves as stored.
+    # scalars): (T, 1) steps against (n,) leaves. Under the user's
+    # disable_jit, the leaves as stored, every operation run on its own (a
+    # program each): a scalar step, one value per member.
     batched = jaxsched.stack(build(name))
     steps = np.asarray(STEPS)[:, None]
-    ref = expected(name, STEPS).T
     captured = jax.jit(lambda t: batched(t))(jnp.asarray(steps))
+    ref = expected(name, STEPS).T
+    assert captured.shape == ref.shape
+    np.testing.assert_allclose(captured, ref, **tolerance(captured.dtype))
     with jax.disable_jit():
-        plain = batched(steps)
-    for got in (captured, plain):
-        assert got.shape == ref.shape
-        np.testing.assert_allclose(got, ref, **tolerance(got.dtype))
+        plain = batched(np.float32(STEPS[-2]))
+    assert plain.shape == ref[-2].shape
+    np.testing.assert_allclose(plain, ref[-2], **tolerance(plain.dtype))
 
 
 def test_leaves_equal_in_every_schedule_are_shared_not_stacked():
@@ -523,14 +527,6 @@ def test_schedule_built_inside_vmap_from_traced_hyperparameters(name):
         return cls(**hp, **static)(jnp.asarray(STEPS))
 
     out = jax.jit(jax.vmap(curve))(columns)
-    np.testing.assert_allclose(out, expected(name, STEPS), **tolerance(out.dtype))
-
-
-@pytest.mark.parametrize("name", CLASSES)
-def test_tree_map_stack_idiom_then_vmap(name):
-    schedules = build(name)
-    batched = jax.tree_util.tree_map(lambda *x: jnp.stack(x), *schedules)
-    out = _vmapped(batched, 0, jnp.asarray(STEPS))
     np.testing.assert_allclose(out, expected(name, STEPS), **tolerance(out.dtype))
 
 
