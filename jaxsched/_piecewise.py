@@ -86,6 +86,15 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     taking the schedule gets two arguments whatever the number of
     boundaries.
 
+    Integer steps compare with integer boundaries exactly, at any size, as
+    long as the boundaries reach the program as integers: without
+    ``jax_enable_x64``, a list of integers that all fit int32 does, but one
+    with a boundary beyond int32 is stored as float64 and passed (like any
+    float64 leaf without x64) as float32, where integers above 2**24 round
+    to a multiple of 2 or more (``[16777217, 2**33]`` puts step 16777217
+    after its boundary). With x64, or every boundary within int32, every
+    boundary is exact.
+
     Args:
         boundaries: Strictly increasing steps, at least one.
         values: ``len(boundaries) + 1`` learning rates. Their dtype sets the

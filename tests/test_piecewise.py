@@ -10,7 +10,7 @@ import pytest
 
 import jaxsched
 import reference as ref
-from cases import program_size
+from cases import jit_apply, program_size
 
 
 def _schedule(n):
@@ -116,6 +116,23 @@ def test_steps_beyond_int32(x64):
     if x64:
         assert float(sched(3 * 2**32)) == 0.5
         assert float(sched(3 * 2**32 + 1)) == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("top", [2**30, 2**33], ids=["int32", "beyond-int32"])
+def test_integer_boundaries_above_2_to_the_24_are_exact(top, x64):
+    """16777217 (2**24 + 1) is no float32: a boundary there is exact for
+    integer steps of every width while the boundaries reach the program as
+    integers, i.e. all within int32, or with x64 (the docstring)."""
+    if top > 2**31 and not x64:
+        pytest.skip("float32 boundaries without x64 (the docstring)")
+    sched = jaxsched.PiecewiseConstantDecay([2**24 + 1, top], [1.0, 0.5, 0.1])
+    want = np.array([1.0, 1.0, 0.5, 0.5])
+    steps = np.array([2**24, 2**24 + 1, 2**24 + 2, 2**26], np.int32)
+    for dtype in (np.int32, np.uint32) + ((np.int64,) if x64 else ()):
+        s = steps.astype(dtype)
+        for got in (sched(s), jit_apply(sched, s), jax.jit(lambda t: sched(t))(s),
+                    np.stack([sched(x) for x in s.tolist()])):
+            np.testing.assert_array_equal(got, want.astype(got.dtype), str(dtype))
 
 
 def test_batched_values_and_boundaries_without_vmap():
