@@ -11,7 +11,7 @@ import pytest
 
 import jaxsched
 import reference as ref
-from cases import EXAMPLES, batch, build
+from cases import EXAMPLES, STEP_PATHS, batch, build
 
 NAMES = sorted(EXAMPLES)
 N_STEPS = 45  # crosses every boundary of the catalog examples
@@ -65,18 +65,20 @@ def test_sgd_adam_and_injected_hyperparameters_apply_the_schedule(name):
     sched = build(name)
     expected = _expected_rates(name, sched)
     table = jnp.asarray(expected, jnp.float32)
-    sgd, adam, tabulated, injected = _run([
-        optax.sgd(learning_rate=sched),
-        optax.adam(sched),
-        optax.adam(lambda count: table[count]),
-        optax.inject_hyperparams(optax.sgd)(learning_rate=sched),
-    ])
+    optimizers = [optax.sgd(learning_rate=sched),
+                  optax.inject_hyperparams(optax.sgd)(learning_rate=sched)]
+    # adam calls a schedule as sgd does (optax.scale_by_learning_rate, the
+    # same count): on one row of each way a class consumes the step.
+    if name in STEP_PATHS:
+        optimizers += [optax.adam(sched), optax.adam(lambda count: table[count])]
+    sgd, injected, *adams = _run(optimizers)
     # optax counts from 0: update t is -lr(t) times the gradient 1. Float32
     # rounding of the cosine argument allows ~1e-7 of the peak rate.
     peak = np.abs(expected).max()
     np.testing.assert_allclose(-sgd[0], expected, rtol=2e-6, atol=2e-7 * peak)
-    # adam with the schedule = adam with the schedule's values tabulated.
-    np.testing.assert_allclose(adam[1], tabulated[1], rtol=2e-5, atol=1e-7)
+    if adams:  # adam with the schedule = adam with its values tabulated
+        adam, tabulated = adams
+        np.testing.assert_allclose(adam[1], tabulated[1], rtol=2e-5, atol=1e-7)
     # inject_hyperparams: after update t the state holds the rate it applied.
     np.testing.assert_allclose(injected[2], expected, rtol=2e-6, atol=1e-9)
     np.testing.assert_allclose(-injected[0], expected, rtol=2e-6, atol=2e-7 * peak)

@@ -53,23 +53,18 @@ def test_constructor_never_concretizes_traced_hyperparameters(row):
 
     total = jax.grad(lambda *t: run(*t).sum(), argnums=tuple(range(len(values))))
 
-    # jit, vmap and grad traced in one program (one compilation), whose
-    # results are compared with each other and checked for finiteness:
-    # compiled for speed (cases.FAST_COMPILE).
-    @jax.jit
-    def transformed(*t):
-        # `want`: built from the same (float32) hyperparameters as concrete
-        # arrays (constants of the program), against which the traced ones
-        # are compared.
-        want = run(*values)
-        return want, run(*t), jax.vmap(run)(*[jnp.stack([v, v]) for v in t]), total(*t)
+    # Built from tracers under jit, vmap and grad: tracing is what would
+    # concretize, so vmap and grad are only traced (their values: sweeps and
+    # gradients of every float leaf, test_sweep.py and test_grad.py).
+    pairs = [jnp.stack([v, v]) for v in values]
+    assert jax.eval_shape(jax.vmap(run), *pairs).shape == (2,) + STEPS.shape
+    assert [g.shape for g in jax.eval_shape(total, *values)] == [v.shape for v in values]
 
-    want, jitted, batched, grads = run_fast_compiled(transformed, *values)
+    # Under jit, the values: against the same (float32) hyperparameters as
+    # concrete arrays (constants of the program), in one program compiled
+    # for speed (cases.FAST_COMPILE: compared within the program).
+    want, jitted = run_fast_compiled(jax.jit(lambda *t: (run(*values), run(*t))), *values)
     np.testing.assert_allclose(jitted, want, rtol=1e-6)
-    np.testing.assert_allclose(batched, jnp.stack([want, want]), rtol=1e-6)
-    # Differentiable with respect to every traced hyperparameter, NaN-free.
-    for name, g in zip(names, grads):
-        assert bool(jnp.all(jnp.isfinite(g))), (name, g)
 
 
 @pytest.mark.parametrize("row", TRACEABLE, ids=TRACEABLE_IDS)
