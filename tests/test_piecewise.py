@@ -67,16 +67,21 @@ def test_count_below_searches_like_a_broadcast_compare(n, dtype):
         steps = np.concatenate([steps, b - 0.5, b + 0.5, [np.nan, np.inf, -np.inf, -0.0]])
     steps = steps.astype(dtype)
     table = b.astype(dtype)
-    for strict in (True, False):
-        want = (table[None, :] < steps[:, None]) if strict else (table[None, :] <= steps[:, None])
-        got = jax.jit(lambda t, s: count_below(t, s, strict=strict))(table, steps)
-        np.testing.assert_array_equal(got, want.sum(axis=1), err_msg=f"strict={strict}")
-        tables = np.stack([table, table + 3])
-        swept = jax.vmap(lambda t: count_below(t, steps, strict=strict))(tables)
-        np.testing.assert_array_equal(swept[0], want.sum(axis=1))
-        shifted = (tables[1][None, :] < steps[:, None]) if strict else (
-            tables[1][None, :] <= steps[:, None])
-        np.testing.assert_array_equal(swept[1], shifted.sum(axis=1))
+    tables = np.stack([table, table + 3])
+
+    @jax.jit  # one program: both sides, alone and under vmap
+    def counts(table, tables, steps):
+        return [(count_below(table, steps, strict=strict),
+                 jax.vmap(lambda t: count_below(t, steps, strict=strict))(tables))
+                for strict in (True, False)]
+
+    for strict, (got, swept) in zip((True, False), counts(table, tables, steps)):
+        def compare(t):
+            return (t[None, :] < steps[:, None]) if strict else (t[None, :] <= steps[:, None])
+        want = compare(table).sum(axis=1)
+        np.testing.assert_array_equal(got, want, err_msg=f"strict={strict}")
+        np.testing.assert_array_equal(swept[0], want)
+        np.testing.assert_array_equal(swept[1], compare(tables[1]).sum(axis=1))
 
 
 INT_STEPS = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64]
