@@ -123,8 +123,9 @@ def test_static_options_are_part_of_the_tree_structure():
 @pytest.mark.parametrize("name", NAMES)
 def test_result_has_the_shape_of_the_step(name):
     sched = build(name)
-    # Any shape, abstractly: the traced body of the compiled call.
-    for shape in [(), (5,), (0,), (4, 1, 2)]:
+    # Any shape, abstractly: the traced body of the compiled call (the shapes
+    # not compiled below for every class).
+    for shape in [(0,), (4, 1, 2)]:
         out = jax.eval_shape(sched, jax.ShapeDtypeStruct(shape, jnp.int32))
         assert out.shape == shape
     # Compiled and run, values included: a scalar and a 2-D array for every
