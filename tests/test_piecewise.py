@@ -75,13 +75,15 @@ def test_count_below_searches_like_a_broadcast_compare(n, dtype):
                  jax.vmap(lambda t: count_below(t, steps, strict=strict))(tables))
                 for strict in (True, False)]
 
+    def broadcast_count(t, strict):  # NumPy: every step against every boundary
+        below = (t[None, :] < steps[:, None]) if strict else (t[None, :] <= steps[:, None])
+        return below.sum(axis=1)
+
     for strict, (got, swept) in zip((True, False), counts(table, tables, steps)):
-        def compare(t):
-            return (t[None, :] < steps[:, None]) if strict else (t[None, :] <= steps[:, None])
-        want = compare(table).sum(axis=1)
+        want = broadcast_count(table, strict)
         np.testing.assert_array_equal(got, want, err_msg=f"strict={strict}")
         np.testing.assert_array_equal(swept[0], want)
-        np.testing.assert_array_equal(swept[1], compare(tables[1]).sum(axis=1))
+        np.testing.assert_array_equal(swept[1], broadcast_count(tables[1], strict))
 
 
 INT_STEPS = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64]
