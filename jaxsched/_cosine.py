@@ -39,7 +39,8 @@ class CosineDecay(LearningRateSchedule):
     ``warmup_steps=0`` means no warmup (decay from ``warmup_target``, also
     before step 0). Negative steps extrapolate Keras' formula: the warmup
     line, or without warmup the cosine, continued backwards. The
-    cosine factor is evaluated as ``sin(pi/2 * remaining) ** 2``: the same
+    cosine factor is evaluated as ``sin(pi/2 * remaining) ** 2`` (on arrays
+    of steps by a polynomial, see ``_numerics.half_cosine``): the same
     value, exact at the end, and accurate to float32 rounding near it.
 
     Args:
