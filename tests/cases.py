@@ -1777,10 +1777,11 @@ STEP_PATHS = {"ExponentialDecay", "CosineDecayRestarts", "PiecewiseConstantDecay
 
 
 # The repository's conftest.py compiles the suite with XLA's older CPU fusion
-# emitters (SUITE_XLA_FLAG there: much faster to compile) unless
-# JAXSCHED_XLA_DEFAULTS=1 (the defaults pass: .ci/run's second command).
-# These options compile a program one way or the other, to compare the two.
-SUITE_EMITTERS = {"xla_cpu_use_fusion_emitters": False}
+# emitters and LLVM's optimization level 1 (SUITE_XLA_FLAG there: faster to
+# compile) unless JAXSCHED_XLA_DEFAULTS=1 (the defaults pass: .ci/run's
+# second command). These options compile a program one way or the other, to
+# compare the two.
+SUITE_EMITTERS = {"xla_cpu_use_fusion_emitters": False, "xla_backend_optimization_level": 1}
 XLA_DEFAULT_EMITTERS = {"xla_cpu_use_fusion_emitters": True}
 XLA_DEFAULTS_PASS = os.environ.get("JAXSCHED_XLA_DEFAULTS") == "1"
 
