@@ -123,7 +123,11 @@ class CosineDecay(LearningRateSchedule):
         # decay_steps=0 (a warmup only): s == w after the warmup, remaining
         # 0 / 1 = 0, alpha * target.
         kd = nx.safe_divisor(k)
-        decayed = alpha + (1 - alpha) * nx.half_cosine((k + w - nx.wrap(s, kd)) / kd)
+        # The steps into the decay, at most k: s - w, not k + w - s, whose
+        # k + w rounds where w is large (k = 5, w = 1e8 + 8 in float32:
+        # 1.6 periods at s = w). With w == 0 a step before 0 wraps.
+        d = jnp.minimum(s - w, k)
+        decayed = alpha + (1 - alpha) * nx.half_cosine((k - nx.wrap(d, kd)) / kd)
         warming = (s < w) & (w > 0)  # no warmup line to extrapolate when w == 0
         return nx.where(warming, warm, target * decayed)
 

@@ -679,32 +679,31 @@ _HALF_COSINE_F64 = np.asarray(
 
 
 def half_cosine(remaining: jax.Array) -> jax.Array:
-    """0.5 * (1 + cos(pi * (1 - remaining))) = sin(pi/2 * remaining) ** 2,
-    for ``|remaining| <= 1``.
+    """0.5 * (1 + cos(pi * (1 - remaining))) = sin(pi/2 * remaining) ** 2.
 
     The same value as Keras' formula, but exact at both ends (0 at
     remaining == 0, 1 at 1) and without the cancellation of ``1 + cos(x)``
     near x == pi, where the float32 form loses every significant digit of a
-    small learning rate. Up to ``|r| = 1/2`` it is ``y * R(y)`` with
-    ``y = r ** 2`` and R a polynomial (see ``_HALF_COSINE_F32``); above,
-    ``1 - y * R(y)`` with ``y = (1 - |r|) ** 2`` (the same function: the
-    cosine squared; ``1 - |r|`` is exact there, and the value is at least
-    1/2, so the subtraction loses nothing). Within 2.4 float32 roundings of
-    the exact value over sampled float32 arguments (0.46 on average),
-    where ``sin(pi/2 * r) ** 2`` in float32 was within 4.4 (0.82): the
-    product ``pi/2 * r`` no longer rounds.
+    small learning rate. On arrays: the function has period 2, so the
+    argument is first reduced to ``|r - 2 round(r / 2)| <= 1`` (exact);
+    up to 1/2 the value is ``y * R(y)`` with ``y = r ** 2`` and R a
+    polynomial (see ``_HALF_COSINE_F32``); above, ``1 - y * R(y)`` with
+    ``y = (1 - |r|) ** 2`` (the same function: the cosine squared;
+    ``1 - |r|`` is exact there, and the value is at least 1/2, so the
+    subtraction loses nothing). Within 2.4 float32 roundings of the exact
+    value over sampled float32 arguments (0.46 on average), where
+    ``sin(pi/2 * r) ** 2`` in float32 was within 4.4 (0.82): the product
+    ``pi/2 * r`` no longer rounds.
 
     XLA's CPU sine reduces its argument first and takes a slower path from
     about 0.75 on: a cosine curve of 10**6 steps took 1.5 ms with the sine,
     0.28 ms with the polynomial (the limit, ``0.5 * (1 + cos(pi * t / k))``,
-    1.9 ms). Arguments beyond ``|r| = 1`` count as 1: every schedule
-    reduces its phase first (``wrap``), and a value computed for a branch
-    that a select then discards stays bounded, with finite gradients.
+    1.9 ms).
 
     A scalar (a train step's) keeps ``sin(pi/2 * r) ** 2``: one operation
-    where the polynomial and its two selects are sixteen, which a first
-    call traces and compiles (3-5 ms more, 5-10% of it, measured); its value
-    can differ from the array's by a rounding or two.
+    where the polynomial, its reduction and its selects are about twenty,
+    which a first call traces and compiles (3-5 ms more, 5-10% of it,
+    measured); its value can differ from the array's by a rounding or two.
     """
     if np.ndim(remaining) == 0:
         return jnp.square(jnp.sin((0.5 * np.pi) * remaining))
@@ -712,10 +711,16 @@ def half_cosine(remaining: jax.Array) -> jax.Array:
     # same trace and compile time as the sine's programs of 64 steps,
     # measured; with jnp's operators 4-7% more.)
     r = jnp.asarray(remaining)
+    if r.dtype not in (np.float32, np.float64):  # (integers, half precision)
+        r = r.astype(jnp.promote_types(r.dtype, np.float32))
     dtype = r.dtype
-    one = np.ones((), dtype)
-    a = jax.lax.min(jax.lax.abs(r), one)
-    near = jax.lax.le(a, np.asarray(0.5, dtype))
+    one, half, two = (np.asarray(v, dtype) for v in (1, 0.5, 2))
+    # One period: r - 2 round(r / 2), exact (for |r| < 2 round(r / 2) is
+    # 0, from 1 on the difference of two floats within a factor 2 of each
+    # other); NaN and infinities give NaN, as the sine does.
+    a = jax.lax.abs(jax.lax.sub(r, jax.lax.mul(two, jax.lax.round(
+        jax.lax.mul(r, half), jax.lax.RoundingMethod.TO_NEAREST_EVEN))))
+    near = jax.lax.le(a, half)
     x = jax.lax.select(near, a, jax.lax.sub(one, a))
     y = jax.lax.mul(x, x)
     coeffs = (_HALF_COSINE_F64 if dtype == np.float64 else _HALF_COSINE_F32).astype(dtype)

@@ -1490,6 +1490,10 @@ ROWS += [
              (7,)),
             (dict(boundaries=[20, 50, 80], values=[1.0, 0.5, 0.1]),
              (20, 30, 50, 80)),
+            # The first segment, run from step 0, longer than twice its
+            # length (the cosine's phase goes past a half period there).
+            (dict(boundaries=[30, 40, 70], values=[1.0, 0.5, 0.1]),
+             (0, 11, 15, 25, 30, 40, 70)),
             # More than 16 segments: a search and lookups, not selects.
             (dict(boundaries=list(range(0, 2000, 100)),
                   values=[0.1 / (i + 1) for i in range(20)], offset=30),

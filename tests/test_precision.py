@@ -205,6 +205,24 @@ def test_cosine_extrapolation_before_step_0_keeps_float32_precision(kw, call):
     _assert_close(got, want, 1e-6, 1e-7)
 
 
+def test_cosine_warmup_longer_than_float32_resolves_decays_from_its_end(call):
+    # CosineDecay(0, 5, warmup_target=1, warmup_steps=1e8 + 8): float32
+    # spaces steps by 8 there, and k + w (1e8 + 13) rounds to 1e8 + 16: the
+    # decay's phase must come from the steps since the warmup's end, not
+    # from k + w - s (1.6 of the half period at s = w). Hand-computed: the
+    # target at the warmup's end; the decay (5 steps) is over 8 steps on
+    # (alpha * target = 0.1); halfway through for k = 16.
+    w = np.float32(1e8 + 8)
+    steps = np.asarray([w, w + 8, w + 16, w + 2**20], np.float32)
+    with jax.enable_x64(False):
+        got = call(jaxsched.CosineDecay(0.0, 5, 0.1, warmup_target=1.0, warmup_steps=w),
+                   steps)
+        np.testing.assert_allclose(got, [1.0, 0.1, 0.1, 0.1], rtol=1e-6)
+        got = call(jaxsched.CosineDecay(0.0, 16, warmup_target=1.0, warmup_steps=w),
+                   steps[:2])
+        np.testing.assert_allclose(got, [1.0, 0.5], rtol=1e-6)
+
+
 @pytest.mark.parametrize("power", [1.0, 0.5, 2.0])
 @pytest.mark.parametrize("decay_steps", [1.875, 1000, 7])
 def test_cyclic_polynomial_is_precise_at_large_float32_steps(power, decay_steps, call):
@@ -922,7 +940,7 @@ def _exact_half_cosine(r):
 def test_half_cosine_is_within_a_few_roundings_of_the_exact_value():
     # nx.half_cosine's polynomial (benchmarks/half_cosine_fit.py) against the
     # long-double sine, in units of the float32 result's last place: every
-    # 61st float32 from 2**-40 to 1 (17 million) and their negatives, one
+    # 127th float32 from 2**-40 to 1 (2.6 million) and their negatives, one
     # program. Measured: 2.39 at most, 0.46 on average (float32's own
     # sin(pi/2 r) ** 2 was 4.35 and 0.82).
     lo, hi = (np.float32(v).view(np.int32) for v in (2.0**-40, 1.0))
@@ -950,25 +968,35 @@ def test_half_cosine_is_within_a_few_roundings_of_the_exact_value_in_float64():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
-def test_half_cosine_ends_nan_and_arguments_beyond_1(dtype):
+def test_half_cosine_ends_nan_and_other_periods(dtype):
     with jax.enable_x64(dtype == np.float64):
         f = jax.jit(nx.half_cosine)
-        r = np.asarray([0.0, -0.0, 0.5, 1.0, -1.0, np.nan, 1.5, -7.0, 1e30, np.inf], dtype)
+        r = np.asarray([0.0, -0.0, 0.5, 1.0, -1.0, 2.0, -3.0, np.nan, np.inf, -np.inf], dtype)
         got = np.asarray(f(r))
         assert got.dtype == dtype
-        # Exact at both ends and at the split; NaN stays NaN; beyond |r| = 1
-        # (never a value a schedule keeps) it holds 1.
-        assert got[:5].tolist() == [0.0, 0.0, 0.5, 1.0, 1.0]
-        assert np.isnan(got[5]) and got[6:].tolist() == [1.0] * 4
-        # The derivative is pi/2 sin(pi r): finite, 0 where the argument is
-        # held.
+        # Exact at both ends, at the split and a period on; NaN and the
+        # infinities give NaN, as the sine does.
+        assert got[:7].tolist() == [0.0, 0.0, 0.5, 1.0, 1.0, 0.0, 1.0]
+        assert np.isnan(got[7:]).all()
+        # Arguments beyond one period (StepCosineDecayWithOffset's first
+        # segment, run from step 0, can go past it): the sine's value, to
+        # the precision of the argument's reduction.
+        x = np.linspace(-40, 40, 4001, dtype=dtype)
+        exact = _exact_half_cosine(x).astype(np.float64)
+        np.testing.assert_allclose(f(x), exact, rtol=0, atol=8 * np.finfo(dtype).eps)
+        # The derivative is pi/2 sin(pi r), the second pi**2/2 cos(pi r)
+        # (at r = 1 too, the end of a cosine decay).
         grad = jax.jit(jax.grad(lambda r: nx.half_cosine(r).sum()))
-        x = np.linspace(-1, 1, 41, dtype=dtype)[1:-1]
         np.testing.assert_allclose(grad(x), np.pi / 2 * np.sin(np.pi * x.astype(np.float64)),
-                                   rtol=1e-5, atol=1e-6)
-        assert np.isfinite(grad(r[6:])).all() and not np.asarray(grad(r[6:])).any()
+                                   rtol=1e-5, atol=max(40 * np.finfo(dtype).eps, 1e-13))
+        second = jax.jit(jax.grad(lambda r: grad(r).sum()))
+        ends = np.asarray([-1.0, 0.0, 1.0, 2.0], dtype)
+        np.testing.assert_allclose(second(ends), np.pi**2 / 2 * np.cos(np.pi * ends), rtol=1e-5)
         # A scalar takes the sine: exact at both ends, within two roundings
         # of the array's value.
-        scalar = jax.jit(jax.vmap(nx.half_cosine, in_axes=0))  # (vmap: scalars inside)
+        scalar = jax.jit(jax.vmap(nx.half_cosine))  # (vmap: scalars inside)
         assert np.asarray(scalar(r[:5]))[[0, 1, 3, 4]].tolist() == [0.0, 0.0, 1.0, 1.0]
-        np.testing.assert_allclose(scalar(x), f(x), rtol=2 * np.finfo(dtype).eps)
+        inside = x[np.abs(x) <= 1]
+        np.testing.assert_allclose(scalar(inside), f(inside), rtol=2 * np.finfo(dtype).eps)
+        # Other dtypes compute in at least float32.
+        assert np.asarray(f(np.arange(4))).tolist() == [0.0, 1.0, 0.0, 1.0]
