@@ -715,9 +715,9 @@ def half_cosine(remaining: jax.Array) -> jax.Array:
         r = r.astype(jnp.promote_types(r.dtype, np.float32))
     dtype = r.dtype
     one, half, two = (np.asarray(v, dtype) for v in (1, 0.5, 2))
-    # One period: r - 2 round(r / 2), exact (for |r| < 2 round(r / 2) is
-    # 0, from 1 on the difference of two floats within a factor 2 of each
-    # other); NaN and infinities give NaN, as the sine does.
+    # One period: r - 2 round(r / 2), exact (up to |r| = 1 the rounding is
+    # 0, half to even; above, the difference of two floats within a factor
+    # 2 of each other); NaN and infinities give NaN, as the sine does.
     a = jax.lax.abs(jax.lax.sub(r, jax.lax.mul(two, jax.lax.round(
         jax.lax.mul(r, half), jax.lax.RoundingMethod.TO_NEAREST_EVEN))))
     near = jax.lax.le(a, half)
