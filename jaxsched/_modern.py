@@ -338,8 +338,11 @@ class OneCycle(LearningRateSchedule):
     rate holds ``min_lr`` (PyTorch raises past ``total_steps`` and
     extrapolates the last phase at ``total_steps``); at ``total_steps - 1``
     itself it is ``min_lr`` unless an earlier phase ends there too (as with
-    ``pct_start=1``, where that step is the peak, as in PyTorch);
-    before step 0 it holds ``initial``. Momentum cycling is an optimizer's
+    ``pct_start=1``, where that step is the peak, as in PyTorch). With
+    ``three_phase`` and ``pct_start > 1/2`` the second phase ends after
+    ``total_steps - 1`` (``e2 > e3``): as in PyTorch, the steps up to
+    ``e2`` are in it, and the rate holds ``min_lr`` only past ``e2``.
+    Before step 0 it holds ``initial``. Momentum cycling is an optimizer's
     business: not included.
 
     Args:
@@ -402,9 +405,13 @@ class OneCycle(LearningRateSchedule):
         )
         initial = top / div
         low = initial / final_div
-        e1 = pct_start * total - 1
+        # The rounded product, as on the host (where a captured schedule
+        # computes it): a multiply-add would make a phase that should be
+        # empty (pct_start * total_steps == 1) one of 1e-8 steps.
+        rise = nx.rounded(pct_start * total)
+        e1 = rise - 1
         if self.three_phase:
-            ends = [e1, 2 * pct_start * total - 2, total - 1]
+            ends = [e1, 2 * rise - 2, total - 1]
             values = [initial, top, initial, low]
         else:
             ends = [e1, total - 1]

@@ -208,6 +208,21 @@ def on_host(*values: Any) -> bool:
     return all(isinstance(v, (np.ndarray, np.generic)) for v in values)
 
 
+def rounded(x: Any) -> Any:
+    """`x`, rounded to its dtype before the next operation uses it.
+
+    XLA's CPU backend fuses a product and the sum that uses it into one
+    multiply-add, rounded once: ``pct * total - 1`` with ``pct = 0.1``,
+    ``total = 10`` gives 1.5e-8 in a program, 0 on the host (the product
+    rounds to 1). A select between them (``x`` where ``x == x``, NaN
+    otherwise: ``x`` itself, NaN included) keeps the product rounded. A
+    value known while tracing is rounded already: returned as it is.
+    """
+    if on_host(x):
+        return x
+    return where(x == x, x, jnp.asarray(np.nan, jnp.result_type(x)))
+
+
 def host_abs_max(value: Any, dtype: np.dtype) -> float | None:
     """The largest ``|value|`` (a number or a table) in `dtype`, where it is
     known while tracing; None otherwise. (For the bounds of ``_bound``.)"""

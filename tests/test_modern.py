@@ -661,6 +661,42 @@ def test_traced_hyperparameters_build_without_concretizing():
     assert float(out[0]) == np.float32(0.1)  # step 7 is in the stable phase
 
 
+@pytest.mark.parametrize("total, pct", [(10, 0.1), (5, 0.2), (3, 1 / 3), (100, 0.01)])
+@pytest.mark.parametrize("three_phase", [False, True])
+def test_one_cycle_empty_first_phase_is_over_at_step_0_however_called(total, pct, three_phase):
+    # pct_start * total_steps rounds to 1 (in float32 and float64): the first
+    # phase, e1 = 0, is empty and over, so step 0 is the peak (the docstring's
+    # rule; PyTorch divides by zero there). Found in review: a program fused
+    # the product and the - 1 into one multiply-add (1.5e-8 in float32), a
+    # phase 1e-8 long, and gave max_lr / div_factor at step 0 where a
+    # captured schedule (the product on the host) gave max_lr.
+    assert np.float32(pct) * np.float32(total) == 1 and pct * total == 1
+    sched = jaxsched.OneCycle(2.0, total, pct_start=pct, three_phase=three_phase)
+    steps = jnp.asarray([0, 0], jnp.int32)
+    got = {
+        "eager": sched(0),
+        "array": sched(steps)[0],
+        "captured": jax.jit(lambda t: sched(t))(0),
+        "argument": jax.jit(lambda sch, t: sch(t))(sched, 0),
+        "vmap": jax.vmap(lambda m: jaxsched.OneCycle(
+            m, total, pct_start=pct, three_phase=three_phase)(0))(jnp.asarray([2.0, 4.0]))[0],
+    }
+    with jax.disable_jit():
+        got["disable_jit"] = sched(0)
+    assert {k: float(v) for k, v in got.items()} == dict.fromkeys(got, 2.0)
+
+
+def test_three_phase_one_cycle_with_a_second_phase_past_the_end_follows_it():
+    # pct_start = 0.9 of 100 steps: e1 = 89, e2 = 178 > e3 = 99. By hand: in
+    # the second phase (max_lr 1 -> initial 0.1, linear) up to step 178,
+    # then min_lr = 0.1 / 100.
+    sched = jaxsched.OneCycle(1.0, 100, pct_start=0.9, anneal_strategy="linear",
+                              div_factor=10.0, final_div_factor=100.0, three_phase=True)
+    steps = [89, 99, 100, 178, 179, 10**6]
+    want = [1.0, 1 - 0.9 * 10 / 89, 1 - 0.9 * 11 / 89, 0.1, 0.001, 0.001]
+    np.testing.assert_allclose(sched(np.asarray(steps)), want, rtol=1e-6)
+
+
 def test_no_nan_or_inf_at_hostile_steps():
     """Extreme integer and float steps, every case, in one program per dtype:
     a finite number everywhere (DESIGN.md: int32 max, uint32, +-inf)."""
