@@ -23,9 +23,13 @@ step is outside training (before step 0); each function says where:
   after the end, and its power is NaN; jaxsched ends exactly on
   ``end_value``.
 * Before step 0, ``piecewise_interpolate_schedule`` and the one-cycle
-  schedules hold their step-0 value (optax returns 0), and
-  ``cosine_decay_schedule`` holds ``init_value`` (optax extrapolates the
-  cosine).
+  schedules hold ``init_value`` (optax returns 0: the step-0 value too,
+  unless a boundary is at step 0), and ``cosine_decay_schedule`` holds
+  ``init_value`` (optax extrapolates the cosine).
+* ``exponential_decay`` with ``decay_rate > 1`` (growth): where the rate
+  would overflow, jaxsched holds float32's largest finite value (0 with
+  ``init_value = 0``); optax gives inf, or NaN for
+  ``0 * inf``.
 
 Invalid arguments raise a ``ValueError`` naming them where optax would
 silently build something else: boundaries out of order, a negative
