@@ -115,16 +115,27 @@ def _check_float32_range(obj: Any, arg: str, value: Any) -> None:
     flushed to zero (a zero `decay_steps` gives 0/0 = NaN at step 0), so such
     values are rejected whatever the x64 flag is.
     """
-    v = np.asarray(value, dtype=np.float64)
+    problem = float32_problem(value)
+    if problem:
+        fail(obj, arg, problem, value)
+
+
+def float32_problem(value: Any) -> str | None:
+    """What keeps a real number (or array) from being a float32
+    hyperparameter (see _check_float32_range), or None."""
+    try:
+        v = np.asarray(value, dtype=np.float64)
+    except OverflowError:  # a Python int beyond the float range
+        v = np.asarray(np.inf)
     with np.errstate(invalid="ignore", over="ignore"):
         if not np.all(np.isfinite(v)):
-            fail(obj, arg, "must be finite", value)
+            return "must be finite"
         if not np.all(np.isfinite(v.astype(np.float32))):
-            fail(obj, arg, f"must be finite in float32 (at most {_F32.max:.8g} in "
-                 "magnitude)", value)
+            return f"must be finite in float32 (at most {_F32.max:.8g} in magnitude)"
     if np.any((v != 0) & (np.abs(v) < _F32.tiny)):
-        fail(obj, arg, f"must be 0 or at least {_F32.tiny:.8g} in magnitude "
-             "(float32 flushes smaller numbers to zero)", value)
+        return (f"must be 0 or at least {_F32.tiny:.8g} in magnitude (float32 "
+                "flushes smaller numbers to zero)")
+    return None
 
 
 def check_field_types(obj: Any, nested: type = ()) -> None:
@@ -132,8 +143,8 @@ def check_field_types(obj: Any, nested: type = ()) -> None:
 
     Static ``bool`` fields must be bools, ``name`` a string or None, and
     every child field a finite real number or array, a nested schedule, a
-    PRNG key, or None where the default is None. Values of the `nested`
-    class (schedules in schedules) are left to their own checks. Integers beyond int32 are
+    PRNG key, or None where the default is None; a value of the `nested`
+    class (a schedule) only in a field that takes one. Integers beyond int32 are
     stored as floats (exact up to 2**53), since hyperparameters are jit
     arguments of every call and JAX narrows them to int32 without x64.
     """
@@ -149,10 +160,20 @@ def check_field_types(obj: Any, nested: type = ()) -> None:
                 if not isinstance(value, (bool, np.bool_)):
                     fail(obj, f.name, "must be a bool", value, TypeError)
             continue
-        if f.metadata.get("kind") in ("key", "schedule", "schedule_or_number", "any"):
+        kind = f.metadata.get("kind")
+        if kind == "schedule_or_number" and not isinstance(value, nested):
+            # A number there (a warmup's constant target) is a jit argument
+            # too: an integer beyond int32 (within int64: beyond, the class's
+            # check rejects it) widened as below.
+            if type(value) is int and not -(2**31) <= value < 2**31 \
+                    and -(2**63) <= value < 2**63:
+                object.__setattr__(obj, f.name, float(value))
             continue
-        if isinstance(value, nested):
+        if kind in ("key", "schedule", "schedule_or_number", "any"):
             continue
+        if nested and isinstance(value, nested):
+            fail(obj, f.name, f"must be a number, not a schedule ({type(value).__name__}); "
+                 "a schedule goes only where the class takes one", value, TypeError)
         if value is None and f.default is None:
             continue
         check_number(obj, f.name, value)

@@ -35,6 +35,8 @@ __all__ = ["main"]
 
 _PROG = "jaxsched"
 _MAX_ROWS = 100_000
+# The largest --steps / --every (steps are int64, exact as float64 too).
+_MAX_STEP = 10**18
 _EPILOG = """\
 SPEC is one of:
   a call         "CosineDecay(0.1, 10000, warmup_target=1.0, warmup_steps=500)"
@@ -142,20 +144,28 @@ def _parser() -> argparse.ArgumentParser:
 def _positive_int(text: str) -> int:
     value = _natural(text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer, got {_clip(text)}")
     return value
 
 
 def _natural(text: str) -> int:
+    shown = _clip(text)
     try:
-        value = float(text)
+        value = float(text)  # (inf for any number of digits)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-    if not (math.isfinite(value) and value.is_integer() and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be an integer, got {shown}") from None
+    if math.isnan(value) or value < 0 or (math.isfinite(value)
+                                          and not value.is_integer()):
         raise argparse.ArgumentTypeError(
-            f"must be a non-negative integer, got {text!r}"
+            f"must be a non-negative integer, got {shown}"
         )
-    return int(value)
+    exact = int(text) if text.strip().isdigit() and value <= _MAX_STEP else value
+    if exact > _MAX_STEP:
+        raise argparse.ArgumentTypeError(
+            f"must be at most 10**18 (steps are 64-bit integers), got {shown}"
+        )
+    return int(exact)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -163,11 +173,11 @@ def _size(text: str) -> tuple[int, int]:
         w, h = (int(v) for v in text.lower().split("x"))
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"must be WIDTHxHEIGHT in pixels, e.g. 800x500, got {text!r}"
+            f"must be WIDTHxHEIGHT in pixels, e.g. 800x500, got {_clip(text)}"
         ) from None
     if not (50 <= w <= 10_000 and 50 <= h <= 10_000):
         raise argparse.ArgumentTypeError(
-            f"width and height must be 50 to 10000 pixels, got {text!r}"
+            f"width and height must be 50 to 10000 pixels, got {_clip(text)}"
         )
     return w, h
 

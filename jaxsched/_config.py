@@ -342,7 +342,9 @@ def deserialize(
     plain numeric one (no structured, sub-array, object or string dtypes);
     nothing is allocated beyond what the config's text holds. Dicts and
     lists may nest at most 100 levels deep (49 schedules inside one
-    another); deeper configs, and JSON text too deep to parse, raise a
+    another) and hold at most 50,000,000 entries in all, a dict or list
+    that appears in several places (YAML anchors and aliases) counting at
+    each; other configs, and JSON text too deep to parse, raise a
     ``ValueError`` before anything is built.
 
     A whole optimizer config (Keras 3 or tf.keras: ``{"class_name": "AdamW",
@@ -360,14 +362,16 @@ def deserialize(
     Raises:
         TypeError: if ``config`` is not a dict (or JSON text of one), a key
             of ``custom_objects`` or an argument name is not a string.
-        ValueError: if the dict is malformed, nests too deeply, names an
-            unknown class (the message lists the known ones, or says where a
-            schedule sits inside it), is an optimizer config whose
-            ``learning_rate`` is not a schedule, has unknown or missing
-            constructor arguments, or a malformed typed value (a dtype that
-            is not plain numeric, ragged lists, values out of the dtype's
-            range, a shape its value does not have); the constructor's own
-            ``ValueError`` / ``TypeError`` for bad hyperparameters.
+        ValueError: if the dict is malformed, nests too deeply or holds too
+            many entries, names an unknown class (the message lists the
+            known ones, or says where a schedule sits inside it), is an
+            optimizer config whose ``learning_rate`` is not a schedule, has
+            unknown or missing constructor arguments, or a malformed typed
+            value (a dtype that is not plain numeric, ragged lists, values
+            out of the dtype's range, a shape its value does not have, an
+            empty value's shape beyond 2**31 - 1 elements); the
+            constructor's own ``ValueError`` / ``TypeError`` for bad
+            hyperparameters; JSON text with an integer too long to read.
 
     Example:
         >>> keras_dict = {
@@ -394,6 +398,11 @@ def deserialize(
             raise ValueError(
                 "deserialize: `config` is JSON nested too deeply to read (the limit "
                 f"is {MAX_CONFIG_DEPTH} levels). Received: config={config[:200]!r}"
+            ) from None
+        except ValueError as exc:  # an integer of more than 4300 digits
+            raise ValueError(
+                f"deserialize: `config` is JSON holding a number too long to read "
+                f"({exc}). Received: config={config[:200]!r}"
             ) from None
     token = None
     if custom_objects is not None:
@@ -423,24 +432,73 @@ def deserialize(
 _SCALAR_TYPES = frozenset({int, float, str, bool, type(None)})
 
 
-def _check_depth(config: Any, arg: str) -> None:
-    """A ValueError naming `arg` when dicts and lists in it nest deeper than
-    MAX_CONFIG_DEPTH (checked without recursion, once per deserialize)."""
-    stack = [(config, 1)] if isinstance(config, (Mapping, list, tuple)) else []
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_CONFIG_DEPTH:
-            raise ValueError(
-                f"deserialize: `{arg}` nests dicts and lists more than "
-                f"{MAX_CONFIG_DEPTH} levels deep (jaxsched's limit; a schedule "
-                "inside another takes two levels)."
-            )
+def _check_depth(config: Any, arg: str, subject: str | None = None) -> None:
+    """A ValueError naming `arg` when dicts and lists in `config` nest deeper
+    than MAX_CONFIG_DEPTH (a cycle nests without end) or hold more than
+    MAX_CONFIG_ENTRIES entries, a dict or list shared between several places
+    (as YAML anchors and aliases make) counting at each: what walking,
+    showing or converting the config can cost. Checked without recursion,
+    visiting each dict and list once (once per deserialize). `subject`
+    starts the message (default: ``deserialize: `arg```)."""
+    if not isinstance(config, (Mapping, list, tuple)):
+        return
+    subject = subject or f"deserialize: `{arg}`"
+
+    def too_deep() -> ValueError:
+        return ValueError(
+            f"{subject} nests dicts and lists more than {MAX_CONFIG_DEPTH} levels "
+            "deep (jaxsched's limit; a schedule inside another takes two levels)."
+        )
+
+    def too_big() -> ValueError:
+        return ValueError(
+            f"{subject} holds more than {MAX_CONFIG_ENTRIES:,} entries in its dicts "
+            "and lists (jaxsched's limit; a dict or list that appears in several "
+            "places, as YAML anchors and aliases make, counts at each)."
+        )
+
+    def below(node: Any) -> Any:
         items = node.values() if isinstance(node, Mapping) else node
-        for child in items:
-            if type(child) in _SCALAR_TYPES:  # (most of a long list: fast)
-                continue
-            if isinstance(child, (Mapping, list, tuple)):
-                stack.append((child, depth + 1))
+        if _SCALAR_TYPES.issuperset(map(type, items)):  # most lists: fast
+            return iter(())
+        return (c for c in items if isinstance(c, (Mapping, list, tuple)))
+
+    # id -> (levels, entries) of each container done; the config keeps
+    # every container alive, so ids are not reused meanwhile.
+    done: dict[int, tuple[int, int]] = {}
+    # [container, its unvisited children, levels below it, entries in them]
+    path: list[list[Any]] = [[config, below(config), 0, 0]]
+    on_path = {id(config)}
+    while path:
+        frame = path[-1]
+        child = next(frame[1], None)
+        if child is None:  # all children done: the frame is
+            node, _, levels, entries = path.pop()
+            on_path.discard(id(node))
+            entries += len(node)
+            if entries > MAX_CONFIG_ENTRIES:
+                raise too_big()
+            done[id(node)] = (levels + 1, entries)
+            if path:
+                parent = path[-1]
+                parent[2] = max(parent[2], levels + 1)
+                parent[3] += entries
+            continue
+        if id(child) in on_path:  # a cycle: nests without end
+            raise too_deep()
+        if id(child) in done:
+            levels, entries = done[id(child)]
+            if len(path) + levels > MAX_CONFIG_DEPTH:
+                raise too_deep()
+            frame[2] = max(frame[2], levels)
+            frame[3] += entries
+            if frame[3] > MAX_CONFIG_ENTRIES:
+                raise too_big()
+            continue
+        if len(path) + 1 > MAX_CONFIG_DEPTH:
+            raise too_deep()
+        path.append([child, below(child), 0, 0])
+        on_path.add(id(child))
 
 
 def _deserialize(config: Any) -> LearningRateSchedule:
@@ -466,12 +524,13 @@ def _deserialize(config: Any) -> LearningRateSchedule:
     if "config" not in config:
         raise ValueError(
             f"deserialize: `config` has no 'config' key (the arguments of "
-            f"{class_name}). Received: config={_short(config)}"
+            f"{_short(class_name, 100)}). Received: config={_short(config)}"
         )
     inner = config["config"]
     if not isinstance(inner, Mapping):
         raise ValueError(
-            f"deserialize: 'config' of {class_name} must be a dict of arguments. "
+            f"deserialize: 'config' of {_short(class_name, 100)} must be a dict of "
+            "arguments. "
             f"Received: config={_short(inner)}"
         )
     registered_name = config.get("registered_name")
@@ -481,7 +540,8 @@ def _deserialize(config: Any) -> LearningRateSchedule:
         hint = _where_the_schedule_is(config)
         if hint:
             raise ValueError(
-                f"deserialize: {class_name!r} is not a schedule class{hint}."
+                f"deserialize: {_short(class_name, 100)} is not a schedule "
+                f"class{hint}."
             )
     cls = _lookup(class_name, registered_name)
     return cls.from_config(dict(inner))
@@ -494,26 +554,77 @@ def _from_optimizer(class_name: str, learning_rate: Any) -> LearningRateSchedule
         return _deserialize(learning_rate)
     if isinstance(learning_rate, Mapping) and "type" in learning_rate:
         raise ValueError(
-            f"deserialize: {class_name!r} is an optimizer config, not a schedule "
-            "class, and its `learning_rate` is a Model Garden learning-rate "
+            f"deserialize: {_short(class_name, 100)} is an optimizer config, not a "
+            "schedule class, and its `learning_rate` is a Model Garden learning-rate "
             "section: pass the whole optimization config to "
             "jaxsched.from_model_garden_config. "
             f"Received: learning_rate={_short(learning_rate)}"
         )
     raise ValueError(
-        f"deserialize: {class_name!r} is an optimizer config, not a schedule "
-        "class, and its `learning_rate` is not a schedule dict (a constant rate "
-        f"needs no schedule). Received: learning_rate={_short(learning_rate)}"
+        f"deserialize: {_short(class_name, 100)} is an optimizer config, not a "
+        "schedule class, and its `learning_rate` is not a schedule dict (a constant "
+        f"rate needs no schedule). Received: learning_rate={_short(learning_rate)}"
     )
 
 
 def _short(value: Any, limit: int = 300) -> str:
-    """repr(value) cut to `limit` characters; safe for any nesting."""
+    """repr(value) cut to `limit` characters, at a cost bounded by `limit`
+    whatever the size, nesting or sharing of the dicts, lists and tuples in
+    it (walked without recursion; any Mapping is shown as a dict)."""
+    out: list[str] = []
+    size = 0
+    todo = [iter([(False, value)])]  # iterators of (is_text, text or value)
+    while todo and size <= limit:
+        is_text, item = next(todo[-1], (True, None))
+        if is_text and item is None:  # that iterator is done
+            todo.pop()
+            continue
+        if is_text:
+            text = item
+        elif isinstance(item, Mapping):
+            todo.append(_pieces(item.items(), "{", "}", True))
+            continue
+        elif isinstance(item, (list, tuple)):
+            if isinstance(item, tuple):
+                open_, close = "(", ",)" if len(item) == 1 else ")"
+            else:
+                open_, close = "[", "]"
+            todo.append(_pieces(item, open_, close, False))
+            continue
+        else:
+            text = _scalar_repr(item, limit)
+        out.append(text)
+        size += len(text)
+    text = "".join(out)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _pieces(items: Any, open_: str, close: str, pairs: bool):
+    """The parts of a container's repr for _short, lazily."""
+    yield True, open_
+    for i, item in enumerate(items):
+        if i:
+            yield True, ", "
+        if pairs:
+            yield False, item[0]
+            yield True, ": "
+            yield False, item[1]
+        else:
+            yield False, item
+    yield True, close
+
+
+def _scalar_repr(value: Any, limit: int) -> str:
+    if isinstance(value, (str, bytes)):
+        return repr(value[: limit + 1])  # (cut by the caller when longer)
     try:
-        text = repr(dict(value) if isinstance(value, Mapping) else value)
+        return repr(value)
+    except ValueError:  # an int of more than 4300 digits
+        if isinstance(value, int):
+            return f"<int of {value.bit_length()} bits>"
+        return f"<{type(value).__name__}>"
     except RecursionError:
         return f"<{type(value).__name__} nested too deeply to show>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def find_schedule_configs(
@@ -528,13 +639,19 @@ def find_schedule_configs(
     ``learning_rate`` is a Model Garden one-of section (``{"type": ...}``),
     which :func:`jaxsched.from_model_garden_config` reads. ``path`` reads as
     Python indexing (``["config"]["learning_rate"]``). The search stops
-    ``max_depth`` levels down and does not look inside the schedules found.
+    ``max_depth`` levels down and does not look inside the schedules found;
+    a dict or list found in several places (YAML aliases) is searched once,
+    at the first.
     """
     found: list[tuple[str, str, Mapping[str, Any]]] = []
     level: list[tuple[str, Any, Any]] = [("", None, obj)]
+    seen: set[int] = set()  # a dict or list shared by several places: once
     for _ in range(max_depth + 1):
         below = []
         for path, key, value in level:
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
             if isinstance(value, Mapping):
                 if _is_schedule_dict(value, under_learning_rate=key == "learning_rate"):
                     found.append((path, "schedule", value))
@@ -548,7 +665,9 @@ def find_schedule_configs(
                 items = enumerate(value)
             else:
                 continue
-            below += [(f"{path}[{k!r}]", k, v) for k, v in items]
+            below += [(f"{path}[{_short(k, 80)}]", k, v) for k, v in items
+                      if type(v) not in _SCALAR_TYPES
+                      and isinstance(v, (Mapping, list, tuple))]
         level = below
     return found
 
@@ -604,18 +723,20 @@ def _find(class_name: str, registered_name: Any) -> type | None:
 
 def _lookup(class_name: str, registered_name: Any) -> type:
     found = _find(class_name, registered_name)
+    name = _short(class_name, 100)  # (a config's text can make it any length)
     if found is None:
         custom = _custom_objects.get()
         known = sorted({*(k for k in _REGISTRY if ">" not in k), *custom})
         raise ValueError(
-            f"deserialize: unknown schedule class {class_name!r}"
-            + (f" (registered_name {registered_name!r})" if registered_name else "")
-            + f". Known classes: {known}. Pass custom_objects={{{class_name!r}: cls}} "
+            f"deserialize: unknown schedule class {name}"
+            + (f" (registered_name {_short(registered_name, 100)})"
+               if registered_name else "")
+            + f". Known classes: {known}. Pass custom_objects={{{name}: cls}} "
             "or decorate the class with @jaxsched.register_serializable."
         )
     if not (isinstance(found, type) and issubclass(found, Configurable)):
         raise TypeError(
-            f"deserialize: {class_name!r} resolves to {found!r}, which is not a "
+            f"deserialize: {name} resolves to {_short(found)}, which is not a "
             "jaxsched.LearningRateSchedule subclass."
         )
     return found
@@ -658,6 +779,13 @@ _MAX_NDIM = 32
 # Dicts and lists in a config may nest at most this deep (a schedule inside
 # another adds two levels, three inside a list).
 MAX_CONFIG_DEPTH = 100
+# Dicts and lists in a config may hold at most this many entries in all, a
+# dict or list shared between places (YAML anchors) counting at each. Ten
+# million boundaries and their values take 2 * 10**7.
+MAX_CONFIG_ENTRIES = 50_000_000
+# A typed value's declared shape: each size, and the product of the nonzero
+# ones, at most this (the shape of an empty array; others are their text's).
+_MAX_SIZE = 2**31 - 1
 
 
 def _plain_dtype(dtype: np.dtype) -> bool:
@@ -781,7 +909,7 @@ def _decode_typed(value: Mapping[str, Any], arg: str) -> np.ndarray:
         dtype = "float64" if float in kinds else "int64"
     if not isinstance(dtype, str) or dtype not in VALUE_DTYPES:
         raise _bad_value(
-            arg, value, f"dtype must be one of {list(VALUE_DTYPES)}, got {dtype!r}")
+            arg, value, f"dtype must be one of {list(VALUE_DTYPES)}, got {_short(dtype, 100)}")
     np_dtype = np.dtype(jnp.bfloat16) if dtype == "bfloat16" else np.dtype(dtype)
     if np_dtype.kind in "iu" and float in kinds:
         raise _bad_value(arg, value, f"a {dtype} value holds integers, not floats")
@@ -797,7 +925,13 @@ def _decode_typed(value: Mapping[str, Any], arg: str) -> np.ndarray:
         if not ok:
             raise _bad_value(arg, value, "'shape' must be a list of sizes >= 0")
         declared = tuple(declared)
-        if array.size == 0 and math.prod(declared) == 0:
+        if array.size == 0 and 0 in declared:  # the one shape the text does not give
+            if max(declared) > _MAX_SIZE or math.prod(
+                    n for n in declared if n) > _MAX_SIZE:
+                raise _bad_value(
+                    arg, value, f"'shape' of an empty value must have sizes, and a "
+                    f"product of the nonzero ones, at most {_MAX_SIZE}; got "
+                    f"{_short(list(declared), 100)}")
             array = array.reshape(declared)
         elif declared != tuple(shape):
             raise _bad_value(
@@ -836,7 +970,7 @@ def _decode_key(value: Mapping[str, Any], arg: str) -> jax.Array:
     impl = inner.get("impl")
     if impl not in _KEY_IMPLS:
         raise _bad_value(arg, value, f"impl must be one of {list(_KEY_IMPLS)}, got "
-                         f"{impl!r}")
+                         f"{_short(impl, 100)}")
     data = _decode_typed({"class_name": _KEY_VALUE, "config": {
         "value": inner["value"], "dtype": "uint32"}}, arg)
     try:

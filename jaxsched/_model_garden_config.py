@@ -15,11 +15,11 @@ schedules default to ``power=-0.5`` there).
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any, Mapping
 
-from ._config import _short
+from ._checks import float32_problem
+from ._config import _check_depth, _short
 from ._core import LearningRateSchedule
 from ._model_garden import (
     DirectPowerDecay,
@@ -99,8 +99,8 @@ def _one_of(config: Mapping[str, Any], key: str, table: dict, required: bool):
         return None, None
     if kind not in table:
         raise ValueError(
-            f"from_model_garden_config: unknown {key} type {kind!r}; Model Garden's "
-            f"types are {sorted(table)}. Received: {key}={section!r}"
+            f"from_model_garden_config: unknown {key} type {_short(kind, 100)}; Model "
+            f"Garden's types are {sorted(table)}. Received: {key}={_short(section)}"
         )
     args = section.get(kind)
     args = {} if args is None else args
@@ -119,10 +119,13 @@ def _one_of(config: Mapping[str, Any], key: str, table: dict, required: bool):
     unknown = sorted(set(args) - set(defaults))
     if unknown:
         raise ValueError(
-            f"from_model_garden_config: unknown argument(s) {unknown} in "
+            f"from_model_garden_config: unknown argument(s) {_short(unknown)} in "
             f"`{key}.{kind}`; "
             f"it takes {sorted(defaults)}. Received: {key}.{kind}={_short(args)}"
         )
+    for name, value in args.items():  # as deserialize checks its configs
+        _check_depth(value, name, f"from_model_garden_config: argument `{name}` of "
+                     f"`{key}.{kind}`")
     return kind, {**defaults, **args}
 
 
@@ -150,9 +153,11 @@ def from_model_garden_config(
             or its arguments are not dicts, a ``type`` is not a string, or a
             ``constant`` rate is not a number.
         ValueError: for a missing or unknown type, an argument Model
-            Garden's config does not have, or a non-finite ``constant``
-            rate; the schedule's own ``ValueError`` or ``TypeError`` for a
-            bad or missing value.
+            Garden's config does not have, an argument whose dicts and
+            lists nest or repeat beyond :func:`jaxsched.deserialize`'s
+            limits, or a ``constant`` rate that is not finite in float32 (as
+            :class:`jaxsched.Constant` requires); the schedule's own
+            ``ValueError`` or ``TypeError`` for a bad or missing value.
 
     Example:
         >>> sched = jaxsched.from_model_garden_config({
@@ -179,10 +184,11 @@ def from_model_garden_config(
                 "from_model_garden_config: `learning_rate.constant.learning_rate` "
                 f"must be a number. Received: learning_rate={_short(lr)}"
             )
-        if not math.isfinite(lr):
+        problem = float32_problem(lr)  # as jaxsched.Constant checks its value
+        if problem:
             raise ValueError(
                 "from_model_garden_config: `learning_rate.constant.learning_rate` "
-                f"must be finite. Received: learning_rate={lr!r}"
+                f"{problem}. Received: learning_rate={_short(lr)}"
             )
         if not isinstance(args["name"], str):
             raise TypeError(

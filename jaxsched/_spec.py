@@ -9,7 +9,8 @@ A SPEC is one of
   classes. A schedule's ``repr`` is such a call;
 * inline JSON (text starting with ``{`` or ``[``);
 * a path to a JSON file, or to a Keras ``.keras`` archive (its
-  ``config.json``).
+  ``config.json``): a regular file, whose JSON text is at most
+  :data:`MAX_FILE_BYTES` long.
 
 JSON holds a serialized schedule (jaxsched's, Keras 3's, tf.keras', the
 legacy ``{"class_name", "config"}`` form), or a config with a schedule
@@ -26,7 +27,9 @@ import inspect
 import json
 import os
 import re
+import stat
 import zipfile
+import zlib
 from typing import Any
 
 from ._config import _REGISTRY, deserialize, find_schedule_configs
@@ -34,6 +37,9 @@ from ._config import _REGISTRY, deserialize, find_schedule_configs
 __all__ = ["SpecError", "load", "parse_call", "schedule_classes"]
 
 MAX_DEPTH = 12
+# The most bytes of JSON read from a file (a .keras archive's config.json
+# once inflated); real configs are kilobytes.
+MAX_FILE_BYTES = 64 * 2**20
 _CALL = re.compile(r"^\s*[A-Za-z_][\w.]*\s*\(")
 
 
@@ -99,23 +105,42 @@ def _json(text: str, where: str) -> Any:
         raise SpecError(f"{where} is not valid JSON: {exc}") from None
     except RecursionError:
         raise SpecError(f"{where} is nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise SpecError(f"{where} holds a number too long to read: {exc}") from None
 
 
 def _read(path: str) -> Any:
+    """The JSON in a file or .keras archive: a regular file, and at most
+    MAX_FILE_BYTES of JSON (a device such as /dev/zero, a FIFO, a zip bomb are
+    refused before they are read)."""
+    limit = f"the limit is {MAX_FILE_BYTES / 2**20:g} MiB"
     try:
-        if zipfile.is_zipfile(path):
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise SpecError(f"{path!r} is not a regular file (a JSON file or a "
+                            ".keras archive)")
+        if zipfile.is_zipfile(path):  # (any size: a .keras file holds weights)
             with zipfile.ZipFile(path) as archive:
                 if "config.json" not in archive.namelist():
                     raise SpecError(
                         f"{path!r} is a zip archive without a config.json (a Keras "
                         ".keras file has one)"
                     )
-                raw = archive.read("config.json")
+                if archive.getinfo("config.json").file_size > MAX_FILE_BYTES:
+                    raise SpecError(f"the config.json in {path!r} is too large "
+                                    f"({limit})")
+                with archive.open("config.json") as f:
+                    raw = f.read(MAX_FILE_BYTES + 1)
         else:
+            if os.path.getsize(path) > MAX_FILE_BYTES:
+                raise SpecError(f"{path!r} is too large for a JSON config ({limit})")
             with open(path, "rb") as f:
-                raw = f.read()
+                raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise SpecError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise SpecError(f"cannot read the archive {path!r}: {exc}") from None
+    if len(raw) > MAX_FILE_BYTES:  # a file that grew, or lied about its size
+        raise SpecError(f"{path!r} holds too much JSON ({limit})")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -235,6 +260,11 @@ def _call(node: ast.Call, src: str) -> Any:
         if keyword.arg is None:
             raise SpecError(
                 f"**arguments are not allowed in a SPEC ({_where(keyword.value)})"
+            )
+        if keyword.arg in kwargs:  # Python's SyntaxError, which ast lets pass
+            raise SpecError(
+                f"{name}: keyword argument {keyword.arg!r} repeated "
+                f"({_where(keyword)})"
             )
         kwargs[keyword.arg] = _literal(keyword.value, src)
     cls = classes[name]

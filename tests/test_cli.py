@@ -15,6 +15,7 @@ import pathlib
 import subprocess
 import sys
 import tomllib
+import zipfile
 
 import keras
 import matplotlib
@@ -219,6 +220,10 @@ BAD = [
     ("missing file", "no/such/file.json", "no such file"),
     ("neither", "cosine", "neither a file, JSON"),
     ("empty", "  ", "empty SPEC"),
+    ("repeated keyword", "ExponentialDecay(0.1, 100, 0.5, staircase=True, "
+     "staircase=False)", "keyword argument 'staircase' repeated"),
+    ("JSON huge integer", '{"class_name": "Constant", "config": {"value": 1'
+     + "0" * 5000 + "}}", "number too long to read"),
 ]
 
 
@@ -268,6 +273,56 @@ BAD_ARGS = [
 def test_bad_arguments_exit_2_with_one_line(capsys, argv, needle):
     code, out, err = _run(capsys, *argv)
     assert code == 2 and out == "" and err.count("\n") == 1 and needle in err, err
+
+
+STEPS_BEYOND_INT64 = {
+    "steps 10**19": ["show", "Constant(0.1)", "--steps", str(10**19)],
+    "every 10**19 steps 10**20": ["show", "Constant(0.1)", "--every", str(10**19),
+                                  "--steps", str(10**20)],
+    "steps 5000 digits": ["show", "Constant(0.1)", "--steps", "1" + "0" * 5000],
+    "steps 1e400": ["show", "Constant(0.1)", "--steps", "1e400"],
+    "plot steps 10**19": ["plot", "Constant(0.1)", "--steps", str(10**19)],
+}
+
+
+@pytest.mark.parametrize("argv", STEPS_BEYOND_INT64.values(), ids=STEPS_BEYOND_INT64)
+def test_integer_options_beyond_64_bits_exit_2_with_one_line(capsys, argv):
+    code, out, err = _run(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert "must be at most 10**18" in err and len(err) < 300, err
+
+
+def test_the_largest_steps_still_show(capsys):
+    code, out, _ = _run(capsys, "show", "Constant(0.1)", "--every", 10**17,
+                        "--steps", 10**18)
+    assert code == 0 and list(_table(out)) == list(range(0, 10**18 + 1, 10**17))
+
+
+def test_spec_files_are_regular_and_bounded(capsys, tmp_path, monkeypatch):
+    """A device, or JSON beyond MAX_FILE_BYTES (a plain file, or a .keras
+    archive's config.json however well it compresses), is refused before it
+    is read: one line, exit 2."""
+    from jaxsched import _spec
+
+    monkeypatch.setattr(_spec, "MAX_FILE_BYTES", 1000)
+    config = json.dumps(jaxsched.serialize(jaxsched.Constant(0.1)))
+    (tmp_path / "small.json").write_text(config)
+    (tmp_path / "big.json").write_text(config + " " * 1000)
+    with zipfile.ZipFile(tmp_path / "bomb.keras", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("config.json", config + " " * 1000)
+    with zipfile.ZipFile(tmp_path / "model.keras", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("config.json", config)
+        z.writestr("model.weights.h5", b"\0" * 2000)  # (weights: any size)
+    cases = {"/dev/null": "'/dev/null' is not a regular file",
+             str(tmp_path / "big.json"): "too large for a JSON config",
+             str(tmp_path / "bomb.keras"): "config.json in"}
+    for spec, needle in cases.items():
+        code, _, err = _run(capsys, "show", spec, "--at", "0")
+        assert code == 2 and err.count("\n") == 1 and needle in err, err
+        assert "the limit is" in err or "regular" in err, err
+    for spec in ("small.json", "model.keras"):
+        code, out, err = _run(capsys, "show", tmp_path / spec, "--at", "0")
+        assert (code, err) == (0, "") and _table(out) == {0: "0.1"}
 
 
 @pytest.mark.parametrize("command", ["show", "plot", "convert", None])

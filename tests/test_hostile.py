@@ -8,9 +8,12 @@ switches and names) plus hand-written rows for lists, keys and serialized
 dicts.
 """
 
+import contextlib
+import dataclasses
 import inspect
 import json
 import os
+import signal
 
 import jax.numpy as jnp
 import numpy as np
@@ -37,6 +40,9 @@ GENERIC_BAD = [
     ([0.1], TypeError),
     (1 + 1j, TypeError),
     (object(), TypeError),
+    # A schedule where a number goes (found in review: accepted, then a
+    # failure inside JAX at the first call).
+    (jaxsched.Constant(0.1), TypeError),
     (np.array([0.1, NAN]), ValueError),  # a stacked schedule with one bad element
     (jnp.array(NAN), ValueError),
     (np.array(["a"]), TypeError),
@@ -45,6 +51,11 @@ GENERIC_BAD = [
 
 def _defaults_to_none(cls, arg):
     return inspect.signature(cls).parameters[arg].default is None
+
+
+def _takes_schedule(cls, arg):
+    kinds = {f.name: f.metadata.get("kind") for f in dataclasses.fields(cls)}
+    return kinds.get(arg) in ("schedule", "schedule_or_number")
 
 
 def _cases():
@@ -58,6 +69,8 @@ def _cases():
 
         for arg in row.numbers:
             for value, exc in GENERIC_BAD:
+                if isinstance(value, jaxsched.LearningRateSchedule) and _takes_schedule(cls, arg):
+                    continue  # (a warmup's target: a schedule or a number)
                 yield case(arg, value, exc)
             if not _defaults_to_none(cls, arg):
                 yield case(arg, None, TypeError)
@@ -479,3 +492,120 @@ def test_deeply_nested_lists_in_constructors_are_clear_errors():
     with pytest.raises(ValueError, match="`boundaries`"):
         jaxsched.from_model_garden_config({"learning_rate": {
             "type": "stepwise", "stepwise": {"boundaries": deep, "values": [1.0, 0.5]}}})
+
+
+# --------------------------------------------------------------------------
+# Shared sub-objects, declared shapes and long values (found in review)
+
+
+@contextlib.contextmanager
+def _deadline(seconds):
+    """Fails the test when the block runs longer (instead of hanging)."""
+
+    def expired(signum, frame):
+        raise AssertionError(f"took more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _shared(levels, width=2):
+    """A list of `width` times the same list, `levels` deep, as YAML anchors
+    and aliases build: a few lists, width**levels leaves as a tree."""
+    value = [0]
+    for _ in range(levels):
+        value = [value] * width
+    return value
+
+
+def test_shared_sub_objects_are_walked_once_and_counted_at_each_place():
+    dag = _shared(40)  # 41 lists, 2**40 leaves
+    loads = {
+        "deserialize": lambda: jaxsched.deserialize(
+            {"class_name": "Constant", "config": {"value": 0.1, "junk": dag}}),
+        "unknown class": lambda: jaxsched.deserialize(
+            {"class_name": "Nope", "config": {"x": dag}}),
+        "from_config": lambda: jaxsched.Constant.from_config({"value": 0.1, "junk": dag}),
+        "model garden": lambda: jaxsched.from_model_garden_config({"learning_rate": {
+            "type": "stepwise", "stepwise": {"boundaries": dag, "values": [0.1]}}}),
+    }
+    for name, load in loads.items():
+        with _deadline(5), pytest.raises(ValueError) as info:
+            load()
+        message = str(info.value)
+        assert "more than 50,000,000 entries" in message, (name, message)
+        assert "`config`" in message or "`boundaries`" in message, (name, message)
+    cycle = []
+    cycle.append(cycle)
+    with pytest.raises(ValueError, match="more than 100 levels"):
+        jaxsched.deserialize({"class_name": "Constant", "config": {"value": cycle}})
+
+
+def test_find_schedule_configs_searches_a_shared_list_once():
+    from jaxsched._config import find_schedule_configs
+
+    leaf = {"learning_rate": {"type": "constant"}}
+    wide = [leaf]
+    for _ in range(10):
+        wide = [wide] * 50  # 50**10 paths to the one dict
+    with _deadline(5):
+        found = find_schedule_configs({"a": wide})
+    assert [(kind, config) for _, kind, config in found] == [("model_garden", leaf)]
+    assert found[0][0] == "['a']" + "[0]" * 11
+
+
+@pytest.mark.parametrize("shape", [[0, 10**400], [0, 2**62, 2**62], [0, 2**31]])
+def test_the_declared_shape_of_an_empty_typed_value_is_bounded(shape):
+    config = _with_config(initial_learning_rate=_typed([], shape=shape))
+    with pytest.raises(ValueError) as info:
+        jaxsched.deserialize(config)
+    message = str(info.value)
+    assert "`initial_learning_rate`" in message and "'shape'" in message, message
+    _assert_raised_by_jaxsched(info)
+
+
+@pytest.mark.parametrize("rate, words", [
+    (10**400, "must be finite"), (NAN, "must be finite"),
+    (1e300, "finite in float32"), (-1e39, "finite in float32"),
+    (1e-40, "float32 flushes"),
+], ids=["10**400", "nan", "1e300", "-1e39", "1e-40"])
+def test_a_model_garden_constant_rate_is_checked_as_constant_checks_its_value(
+        rate, words):
+    with pytest.raises(ValueError) as info:
+        jaxsched.from_model_garden_config({"learning_rate": {
+            "type": "constant", "constant": {"learning_rate": rate}}})
+    message = str(info.value)
+    assert "`learning_rate.constant.learning_rate`" in message and words in message
+    with pytest.raises(ValueError):
+        jaxsched.Constant(rate)
+
+
+def test_model_garden_unknown_type_message_is_short_for_any_section():
+    for junk in (_deep_list(100_000), [0.5] * 10**5, _shared(22)):
+        with pytest.raises(ValueError) as info:
+            jaxsched.from_model_garden_config(
+                {"learning_rate": {"type": "bogus", "x": junk}})
+        message = str(info.value)
+        assert "unknown learning_rate type 'bogus'" in message, message
+        assert len(message) < 1000, len(message)
+
+
+def test_long_names_and_numbers_in_a_config_give_short_clear_messages():
+    cases = [
+        ({"class_name": "x" * 10**6, "config": {}}, "unknown schedule class 'xxx"),
+        ({"class_name": "x", "registered_name": [0] * 10**5, "config": {}},
+         "(registered_name [0, 0"),
+        ('{"class_name": "Constant", "config": {"value": 1' + "0" * 5000 + "}}",
+         "`config` is JSON holding a number too long to read"),
+    ]
+    for config, words in cases:
+        with pytest.raises(ValueError) as info:
+            jaxsched.deserialize(config)
+        message = str(info.value)
+        assert words in message and len(message) < 2000, message[:300]
+        _assert_raised_by_jaxsched(info)

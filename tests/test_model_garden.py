@@ -512,3 +512,15 @@ def test_nested_warmups_evaluate_their_inner_schedule_once():
     assert np.all(np.isfinite(np.asarray(values)))
     # Step 100 is past every warmup: the innermost schedule, 0.1 * 0.5 ** 1.
     assert float(values[-1]) == pytest.approx(0.05, rel=1e-6)
+
+
+@pytest.mark.parametrize("cls", [jaxsched.LinearWarmup, jaxsched.PolynomialWarmUp])
+def test_a_warmups_integer_target_beyond_int32_is_kept_as_its_float(cls):
+    # Found in review: a constant target of 2**40 (an int) passed the checks,
+    # then JAX refused it as an int32 jit argument at the first call. It is
+    # widened to float like every other integer hyperparameter: past the
+    # warmup the rate is 2**40 (a float32 exactly), and from a config too.
+    sched = cls(2**40, 5, 0.0) if cls is jaxsched.LinearWarmup else cls(2**40, 5)
+    assert float(sched(10)) == 2.0**40
+    config = jaxsched.serialize(sched)
+    assert float(jaxsched.deserialize(config)(10)) == 2.0**40
