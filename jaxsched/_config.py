@@ -108,6 +108,7 @@ class Configurable:
             )
         if not _DEPTH_CHECKED.get():
             _check_depth(config, "config")
+            _check_schedule_count(config)
         params = inspect.signature(cls).parameters
         accepted = [
             n
@@ -342,9 +343,9 @@ def deserialize(
     plain numeric one (no structured, sub-array, object or string dtypes);
     nothing is allocated beyond what the config's text holds. Dicts and
     lists may nest at most 100 levels deep (49 schedules inside one
-    another) and hold at most 50,000,000 entries in all, a dict or list
-    that appears in several places (YAML anchors and aliases) counting at
-    each; other configs, and JSON text too deep to parse, raise a
+    another) and hold at most 50,000,000 entries and 256 schedules in all,
+    a dict or list that appears in several places (YAML anchors and
+    aliases) counting at each; other configs, and JSON text too deep to parse, raise a
     ``ValueError`` before anything is built.
 
     A whole optimizer config (Keras 3 or tf.keras: ``{"class_name": "AdamW",
@@ -422,6 +423,7 @@ def deserialize(
     checked = _DEPTH_CHECKED.set(True)
     try:
         _check_depth(config, "config")
+        _check_schedule_count(config)
         return _deserialize(config)
     finally:
         _DEPTH_CHECKED.reset(checked)
@@ -499,6 +501,42 @@ def _check_depth(config: Any, arg: str, subject: str | None = None) -> None:
             raise too_deep()
         path.append([child, below(child), 0, 0])
         on_path.add(id(child))
+
+
+def _check_schedule_count(config: Any) -> None:
+    """A ValueError when `config` holds more than MAX_CONFIG_SCHEDULES
+    schedule dicts (dicts with a ``class_name``), one shared between places
+    counting at each: each is a formula in the program a call compiles, and
+    XLA's compile time grows faster than their number (a join of 300
+    constants: 3 s; of 500: a minute). Each dict and list is visited once
+    (after _check_depth, which bounds the config)."""
+    if not isinstance(config, (Mapping, list, tuple)):
+        return
+    counts: dict[int, int] = {}
+    order, stack = [], [config]
+    while stack:  # every container once, parents before children
+        node = stack.pop()
+        if id(node) in counts:
+            continue
+        counts[id(node)] = 0
+        order.append(node)
+        items = node.values() if isinstance(node, Mapping) else node
+        if not _SCALAR_TYPES.issuperset(map(type, items)):
+            stack.extend(c for c in items if isinstance(c, (Mapping, list, tuple)))
+    for node in reversed(order):  # children before parents
+        items = node.values() if isinstance(node, Mapping) else node
+        n = int(isinstance(node, Mapping) and "class_name" in node)
+        if not _SCALAR_TYPES.issuperset(map(type, items)):
+            n += sum(counts[id(c)] for c in items if isinstance(c, (Mapping, list, tuple)))
+        if n > MAX_CONFIG_SCHEDULES:
+            raise ValueError(
+                f"deserialize: `config` holds more than {MAX_CONFIG_SCHEDULES} "
+                "schedules (jaxsched's limit for a config: a call compiles them "
+                "all into one program; a schedule shared by YAML aliases counts at "
+                "each place). For many constant pieces, PiecewiseConstantDecay "
+                "takes any number of boundaries."
+            )
+        counts[id(node)] = n
 
 
 def _deserialize(config: Any) -> LearningRateSchedule:
@@ -783,6 +821,8 @@ MAX_CONFIG_DEPTH = 100
 # dict or list shared between places (YAML anchors) counting at each. Ten
 # million boundaries and their values take 2 * 10**7.
 MAX_CONFIG_ENTRIES = 50_000_000
+# Schedules (dicts with a class_name) in one config, counted at each place.
+MAX_CONFIG_SCHEDULES = 256
 # A typed value's declared shape: each size, and the product of the nonzero
 # ones, at most this (the shape of an empty array; others are their text's).
 _MAX_SIZE = 2**31 - 1

@@ -609,3 +609,20 @@ def test_long_names_and_numbers_in_a_config_give_short_clear_messages():
         message = str(info.value)
         assert words in message and len(message) < 2000, message[:300]
         _assert_raised_by_jaxsched(info)
+
+
+def test_a_config_holds_at_most_256_schedules_counted_at_each_place():
+    # Found in review: a JoinSchedules config of 500 constants (23 KB of
+    # JSON) compiled for a minute at its first call (XLA's compile time grows
+    # faster than the program). Configs hold at most 256 schedule dicts,
+    # a shared one (YAML aliases) counted at each place.
+    def join(n):
+        pieces = [{"class_name": "Constant", "config": {"value": 0.1}}] * (n - 1)
+        return {"class_name": "JoinSchedules",
+                "config": {"schedules": pieces, "boundaries": list(range(1, n - 1))}}
+
+    assert len(jaxsched.deserialize(join(256)).schedules) == 255  # 256 in all
+    with pytest.raises(ValueError, match="more than 256 schedules"):
+        jaxsched.deserialize(join(257))
+    with pytest.raises(ValueError, match="more than 256 schedules"):
+        jaxsched.JoinSchedules.from_config(join(258)["config"])  # 257 pieces
