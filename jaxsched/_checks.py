@@ -161,15 +161,11 @@ def check_field_types(obj: Any, nested: type = ()) -> None:
                     fail(obj, f.name, "must be a bool", value, TypeError)
             continue
         kind = f.metadata.get("kind")
-        if kind == "schedule_or_number" and not isinstance(value, nested):
-            # A number there (a warmup's constant target) is a jit argument
-            # too: an integer beyond int32 (within int64: beyond, the class's
-            # check rejects it) widened as below.
-            if type(value) is int and not -(2**31) <= value < 2**31 \
-                    and -(2**63) <= value < 2**63:
-                object.__setattr__(obj, f.name, float(value))
-            continue
-        if kind in ("key", "schedule", "schedule_or_number", "any"):
+        if kind in ("key", "schedule", "any") or (
+                # A number there (a warmup's constant target) is checked and
+                # widened as any number below; anything else is the class's
+                # (a schedule, or its own message for a config dict).
+                kind == "schedule_or_number" and not _is_number(value)):
             continue
         if nested and isinstance(value, nested):
             fail(obj, f.name, f"must be a number, not a schedule ({type(value).__name__}); "
@@ -183,6 +179,11 @@ def check_field_types(obj: Any, nested: type = ()) -> None:
             safe = jit_safe(np.asarray(value))
             if safe.dtype != np.asarray(value).dtype:
                 object.__setattr__(obj, f.name, safe)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.ndarray, np.generic, jax.Array)) \
+        and not isinstance(value, bool)
 
 
 def jit_safe(array: np.ndarray) -> np.ndarray:
