@@ -107,8 +107,7 @@ class Configurable:
                 f"strings. Received: {_short(bad)}"
             )
         if not _DEPTH_CHECKED.get():
-            _check_depth(config, "config")
-            _check_schedule_count(config)
+            _check_bounds(config, "config")
         params = inspect.signature(cls).parameters
         accepted = [
             n
@@ -422,8 +421,7 @@ def deserialize(
         token = _custom_objects.set({**_custom_objects.get(), **custom_objects})
     checked = _DEPTH_CHECKED.set(True)
     try:
-        _check_depth(config, "config")
-        _check_schedule_count(config)
+        _check_bounds(config, "config")
         return _deserialize(config)
     finally:
         _DEPTH_CHECKED.reset(checked)
@@ -434,14 +432,18 @@ def deserialize(
 _SCALAR_TYPES = frozenset({int, float, str, bool, type(None)})
 
 
-def _check_depth(config: Any, arg: str, subject: str | None = None) -> None:
+def _check_bounds(config: Any, arg: str, subject: str | None = None) -> None:
     """A ValueError naming `arg` when dicts and lists in `config` nest deeper
-    than MAX_CONFIG_DEPTH (a cycle nests without end) or hold more than
-    MAX_CONFIG_ENTRIES entries, a dict or list shared between several places
-    (as YAML anchors and aliases make) counting at each: what walking,
-    showing or converting the config can cost. Checked without recursion,
-    visiting each dict and list once (once per deserialize). `subject`
-    starts the message (default: ``deserialize: `arg```)."""
+    than MAX_CONFIG_DEPTH (a cycle nests without end), or hold more than
+    MAX_CONFIG_ENTRIES entries or MAX_CONFIG_SCHEDULES schedule dicts (with a
+    ``class_name``), a dict or list shared between several places (as YAML
+    anchors and aliases make) counting at each: what walking, showing or
+    converting the config can cost, and what a call compiles (every
+    schedule of a config is in its program, and XLA's compile time grows
+    faster than their number: a join of 300 constants 3 s, of 500 a
+    minute). Checked without recursion, visiting each dict and list once
+    (once per deserialize). `subject` starts the message (default:
+    ``deserialize: `arg```)."""
     if not isinstance(config, (Mapping, list, tuple)):
         return
     subject = subject or f"deserialize: `{arg}`"
@@ -459,84 +461,58 @@ def _check_depth(config: Any, arg: str, subject: str | None = None) -> None:
             "places, as YAML anchors and aliases make, counts at each)."
         )
 
+    def too_many() -> ValueError:
+        return ValueError(
+            f"{subject} holds more than {MAX_CONFIG_SCHEDULES} schedules (jaxsched's "
+            "limit for a config: a call compiles them all into one program; a "
+            "schedule shared by YAML aliases counts at each place). For many "
+            "constant pieces, PiecewiseConstantDecay takes any number of boundaries."
+        )
+
     def below(node: Any) -> Any:
         items = node.values() if isinstance(node, Mapping) else node
         if _SCALAR_TYPES.issuperset(map(type, items)):  # most lists: fast
             return iter(())
         return (c for c in items if isinstance(c, (Mapping, list, tuple)))
 
-    # id -> (levels, entries) of each container done; the config keeps
-    # every container alive, so ids are not reused meanwhile.
-    done: dict[int, tuple[int, int]] = {}
-    # [container, its unvisited children, levels below it, entries in them]
-    path: list[list[Any]] = [[config, below(config), 0, 0]]
+    # id -> (levels, entries, schedules) of each container done; the config
+    # keeps every container alive, so ids are not reused meanwhile.
+    done: dict[int, tuple[int, int, int]] = {}
+    # [container, its unvisited children, levels, entries, schedules below it]
+    path: list[list[Any]] = [[config, below(config), 0, 0, 0]]
     on_path = {id(config)}
+
+    def add(frame: list, levels: int, entries: int, schedules: int) -> None:
+        frame[2] = max(frame[2], levels)
+        frame[3] += entries
+        frame[4] += schedules
+        if frame[3] > MAX_CONFIG_ENTRIES:
+            raise too_big()
+        if frame[4] > MAX_CONFIG_SCHEDULES:
+            raise too_many()
+
     while path:
         frame = path[-1]
         child = next(frame[1], None)
         if child is None:  # all children done: the frame is
-            node, _, levels, entries = path.pop()
+            node, _, levels, entries, schedules = path.pop()
             on_path.discard(id(node))
-            entries += len(node)
-            if entries > MAX_CONFIG_ENTRIES:
-                raise too_big()
-            done[id(node)] = (levels + 1, entries)
-            if path:
-                parent = path[-1]
-                parent[2] = max(parent[2], levels + 1)
-                parent[3] += entries
+            done[id(node)] = (levels + 1, entries + len(node),
+                              schedules + (isinstance(node, Mapping) and "class_name" in node))
+            # (the config itself: its totals checked in a frame of its own)
+            add(path[-1] if path else [None, None, 0, 0, 0], *done[id(node)])
             continue
         if id(child) in on_path:  # a cycle: nests without end
             raise too_deep()
         if id(child) in done:
-            levels, entries = done[id(child)]
-            if len(path) + levels > MAX_CONFIG_DEPTH:
+            if len(path) + done[id(child)][0] > MAX_CONFIG_DEPTH:
                 raise too_deep()
-            frame[2] = max(frame[2], levels)
-            frame[3] += entries
-            if frame[3] > MAX_CONFIG_ENTRIES:
-                raise too_big()
+            add(frame, *done[id(child)])
             continue
         if len(path) + 1 > MAX_CONFIG_DEPTH:
             raise too_deep()
-        path.append([child, below(child), 0, 0])
+        path.append([child, below(child), 0, 0, 0])
         on_path.add(id(child))
-
-
-def _check_schedule_count(config: Any) -> None:
-    """A ValueError when `config` holds more than MAX_CONFIG_SCHEDULES
-    schedule dicts (dicts with a ``class_name``), one shared between places
-    counting at each: each is a formula in the program a call compiles, and
-    XLA's compile time grows faster than their number (a join of 300
-    constants: 3 s; of 500: a minute). Each dict and list is visited once
-    (after _check_depth, which bounds the config)."""
-    if not isinstance(config, (Mapping, list, tuple)):
-        return
-    counts: dict[int, int] = {}
-    order, stack = [], [config]
-    while stack:  # every container once, parents before children
-        node = stack.pop()
-        if id(node) in counts:
-            continue
-        counts[id(node)] = 0
-        order.append(node)
-        items = node.values() if isinstance(node, Mapping) else node
-        if not _SCALAR_TYPES.issuperset(map(type, items)):
-            stack.extend(c for c in items if isinstance(c, (Mapping, list, tuple)))
-    for node in reversed(order):  # children before parents
-        items = node.values() if isinstance(node, Mapping) else node
-        n = int(isinstance(node, Mapping) and "class_name" in node)
-        if not _SCALAR_TYPES.issuperset(map(type, items)):
-            n += sum(counts[id(c)] for c in items if isinstance(c, (Mapping, list, tuple)))
-        if n > MAX_CONFIG_SCHEDULES:
-            raise ValueError(
-                f"deserialize: `config` holds more than {MAX_CONFIG_SCHEDULES} "
-                "schedules (jaxsched's limit for a config: a call compiles them "
-                "all into one program; a schedule shared by YAML aliases counts at "
-                "each place). For many constant pieces, PiecewiseConstantDecay "
-                "takes any number of boundaries."
-            )
-        counts[id(node)] = n
 
 
 def _deserialize(config: Any) -> LearningRateSchedule:

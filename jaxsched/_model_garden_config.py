@@ -19,7 +19,7 @@ import numbers
 from typing import Any, Mapping
 
 from ._checks import float32_problem
-from ._config import _check_depth, _short
+from ._config import _check_bounds, _short
 from ._core import LearningRateSchedule
 from ._model_garden import (
     DirectPowerDecay,
@@ -124,7 +124,7 @@ def _one_of(config: Mapping[str, Any], key: str, table: dict, required: bool):
             f"it takes {sorted(defaults)}. Received: {key}.{kind}={_short(args)}"
         )
     for name, value in args.items():  # as deserialize checks its configs
-        _check_depth(value, name, f"from_model_garden_config: argument `{name}` of "
+        _check_bounds(value, name, f"from_model_garden_config: argument `{name}` of "
                      f"`{key}.{kind}`")
     return kind, {**defaults, **args}
 
