@@ -151,21 +151,20 @@ def _positive_int(text: str) -> int:
 
 def _natural(text: str) -> int:
     shown = _clip(text)
-    try:
-        value = float(text)  # (inf for any number of digits)
+    digits = text.strip()
+    try:  # exact for plain digits; a float (inf for any length) otherwise
+        value = int(digits) if digits.isdigit() and len(digits) <= 19 else float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be an integer, got {shown}") from None
-    if math.isnan(value) or value < 0 or (math.isfinite(value)
-                                          and not value.is_integer()):
-        raise argparse.ArgumentTypeError(
-            f"must be a non-negative integer, got {shown}"
-        )
-    exact = int(text) if text.strip().isdigit() and value <= _MAX_STEP else value
-    if exact > _MAX_STEP:
+    if value > _MAX_STEP:  # (inf too)
         raise argparse.ArgumentTypeError(
             f"must be at most 10**18 (steps are 64-bit integers), got {shown}"
         )
-    return int(exact)
+    if not (value >= 0 and value == int(value)):  # (NaN fails >= 0)
+        raise argparse.ArgumentTypeError(
+            f"must be a non-negative integer, got {shown}"
+        )
+    return int(value)
 
 
 def _size(text: str) -> tuple[int, int]:
