@@ -15,7 +15,7 @@ Run:
     python examples/gallery.py [--out docs] [--markdown] [--only NAME ...]
 
 Needs matplotlib (``pip install -e ".[plot]"``). The PNGs are 480x300 px,
-palette-compressed to a few tens of KB each.
+palette-compressed to about 4-12 KB each.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The case table: one row per public schedule class, all the generic tests need.
 
 Every generic test iterates over ``ROWS``: values against the independent
-reference around every boundary (``test_table.py``), pytree behaviour, step
+reference around every boundary (``test_precision.py``), pytree behaviour, step
 types and ranges, precision, dtypes, jit/eager/vmap/grad, sweeps, sharding,
 serialization, optax, property-based curves and hostile input. A new
 schedule class joins all of them by adding one ``Row``:
@@ -1781,27 +1781,31 @@ STEP_PATHS = {"ExponentialDecay", "CosineDecayRestarts", "PiecewiseConstantDecay
 
 
 # The repository's conftest.py compiles the suite with XLA's older CPU fusion
-# emitters and LLVM's optimization level 1 (SUITE_XLA_FLAG there: faster to
-# compile) unless JAXSCHED_XLA_DEFAULTS=1 (the defaults pass: .ci/run's
-# second command). These options compile a program one way or the other, to
-# compare the two.
-SUITE_EMITTERS = {"xla_cpu_use_fusion_emitters": False, "xla_backend_optimization_level": 1}
-XLA_DEFAULT_EMITTERS = {"xla_cpu_use_fusion_emitters": True}
+# emitters, LLVM's optimization level 0 and none of its expensive passes
+# (SUITE_XLA_FLAG there: faster to compile) unless JAXSCHED_XLA_DEFAULTS=1
+# (the defaults pass: .ci/run's second command). SUITE_OPTIONS compile a
+# program the suite's way and XLA_DEFAULT_OPTIONS XLA's default way, in
+# either pass (compile options override XLA_FLAGS): to compare the two, and
+# for the tests that compare the bits of two programs, which hold for XLA's
+# defaults (the suite's setting rounds a few operations differently).
+SUITE_OPTIONS = {"xla_cpu_use_fusion_emitters": False, "xla_backend_optimization_level": 0,
+                 "xla_llvm_disable_expensive_passes": True}
+XLA_DEFAULT_OPTIONS = {"xla_cpu_use_fusion_emitters": True, "xla_backend_optimization_level": 3,
+                       "xla_llvm_disable_expensive_passes": False}
 XLA_DEFAULTS_PASS = os.environ.get("JAXSCHED_XLA_DEFAULTS") == "1"
+
+
+def compile_with_xla_defaults(jitted, *args):
+    """``jitted`` lowered for `args`, compiled with XLA's defaults."""
+    return jitted.lower(*args).compile(compiler_options=XLA_DEFAULT_OPTIONS)
 
 
 # XLA options for programs whose results are only checked for finiteness (or
 # NaN-freedom), or against each other within the program at a tolerance far
 # above the last bits (a traced hyperparameter against the same one as a
-# constant; an optimizer against itself with the rates tabulated): no LLVM
-# optimization and no expensive passes, besides the older fusion emitters
-# (the suite's setting already; XLA's default is the newer ones). About 45%
-# less compile time for the larger programs. IEEE arithmetic either way, but
-# the last bits of a value may differ from the default pipeline's: never for
-# checks against a reference or another program.
-FAST_COMPILE = {"xla_backend_optimization_level": 0,
-                "xla_llvm_disable_expensive_passes": True,
-                "xla_cpu_use_fusion_emitters": False}
+# constant; an optimizer against itself with the rates tabulated): the
+# suite's setting, in the pass with XLA's defaults too.
+FAST_COMPILE = SUITE_OPTIONS
 
 
 def run_fast_compiled(jitted, *args, static=()):

@@ -33,7 +33,7 @@ import jaxsched
 from jaxsched import _numerics as nx
 import reference as ref
 from jaxsched._cosine import _restart
-from cases import (ROWS, SUITE_EMITTERS, XLA_DEFAULT_EMITTERS, XLA_DEFAULTS_PASS, Inner,
+from cases import (ROWS, SUITE_OPTIONS, XLA_DEFAULT_OPTIONS, XLA_DEFAULTS_PASS, Inner,
                    batch, on_batch, padded, rates_in, restarts_reference, signature)
 
 # Extra configs per class (each row's example is always tested): long and
@@ -139,16 +139,25 @@ ODD_STEPS = np.array([-np.inf, -3.4e38, -1e30, -2.0**31, -1000.5, -1, -0.5, 0.25
                       np.nan], np.float32)
 
 
+# The most the suite's XLA setting (conftest.py) moves a float32 value from
+# XLA's defaults, in units in the last place (4 measured, for
+# CosineDecayRestarts; most classes give the same bits).
+SUITE_ULPS = 4
+
+
 @pytest.mark.skipif(not XLA_DEFAULTS_PASS, reason="runs in the pass with XLA's defaults "
                     "(JAXSCHED_XLA_DEFAULTS=1, .ci/run's second command)")
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
-def test_the_suites_xla_setting_gives_the_bits_of_xla_defaults(row):
+def test_the_suites_xla_setting_is_within_4_ulps_of_xla_defaults(row):
     # conftest.py compiles the suite with XLA's older CPU fusion emitters
-    # (faster to compile); every test's conclusion about values holds for
-    # XLA's default pipeline when both give the same bits. Every config of
-    # every class, at its marks +-1 and the odd float steps, through the
-    # user's jit with the schedule an argument (the program of an eager
-    # call), compiled both ways. Configs of one structure share a program:
+    # and no LLVM optimization (faster to compile): every test's conclusion
+    # about values holds for XLA's default pipeline up to SUITE_ULPS units
+    # in the last place, which are below every tolerance of the first pass
+    # (the tighter checks run again in this pass). Every config of every
+    # class, at its marks +-1 and the odd float steps, through the user's
+    # jit with the schedule an argument (the program of an eager call),
+    # compiled both ways: the same NaNs, the same infinities, at most
+    # SUITE_ULPS apart elsewhere. Configs of one structure share a program:
     # one program holds one copy per structure, run once per config of it.
     groups = {}
     with jax.enable_x64(False):
@@ -159,8 +168,8 @@ def test_the_suites_xla_setting_gives_the_bits_of_xla_defaults(row):
         both = jax.jit(lambda ss, ii, f: [(s(i), s(f)) for s, i in zip(ss, ii)])
         first = [group[0] for group in groups.values()]
         lowered = both.lower([s for s, _ in first], [i for _, i in first], floats)
-        suite = lowered.compile(compiler_options=SUITE_EMITTERS)
-        default = lowered.compile(compiler_options=XLA_DEFAULT_EMITTERS)
+        suite = lowered.compile(compiler_options=SUITE_OPTIONS)
+        default = lowered.compile(compiler_options=XLA_DEFAULT_OPTIONS)
         for n in range(max(map(len, groups.values()))):
             # The n-th config of each structure (the last one where a
             # structure has fewer).
@@ -168,11 +177,19 @@ def test_the_suites_xla_setting_gives_the_bits_of_xla_defaults(row):
                     [g[min(n, len(g) - 1)][1] for g in groups.values()], floats)
             ours, theirs = suite(*args), default(*args)
             for i, (a, b) in enumerate(zip(jax.tree.leaves(ours), jax.tree.leaves(theirs))):
-                a, b = np.asarray(a), np.asarray(b)
+                a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
                 nan = np.isnan(a)
                 assert np.array_equal(nan, np.isnan(b)), (n, i)
-                bits = a.view(np.uint32) == b.view(np.uint32)
-                assert np.all(bits | nan), (n, i, np.flatnonzero(~(bits | nan))[:5])
+                np.testing.assert_array_equal(a[np.isinf(a)], b[np.isinf(a)])
+                ulps = np.abs(_ordinal(a[~nan]) - _ordinal(b[~nan]))
+                assert ulps.max(initial=0) <= SUITE_ULPS, (n, i, ulps.max())
+
+
+def _ordinal(x):
+    """float32 values as integers in the order of the floats, one apart
+    where the floats are (-0.0 and 0.0 the same)."""
+    bits = x.view(np.int32).astype(np.int64)
+    return np.where(bits < 0, -(bits & 0x7FFFFFFF), bits)
 
 
 F32_MAX = float(np.finfo(np.float32).max)
