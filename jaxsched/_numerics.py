@@ -577,7 +577,16 @@ def floor_divmod(s: jax.Array, k: jax.Array) -> tuple[jax.Array, jax.Array]:
     :func:`floor_div` and :func:`remainder` (whose remainder is exact; the
     quotient is exact below ``2**mantissa``, within one above).
     """
-    pieces = None if _PLAIN.get() else exact_pieces(k, s.dtype)
+    if _PLAIN.get():
+        # floor_div's estimate (never below the quotient, at most one
+        # above), and the remainder's sign corrects both: one comparison
+        # and one product fewer than the corrected quotient first. (In
+        # plain_steps, s - q * k is exact.)
+        q = jnp.floor(jax.lax.stop_gradient(s) * _reciprocal_rounded_up(jax.lax.stop_gradient(k)))
+        r = s - q * k
+        low = r < 0
+        return where(low, q - 1, q), where(low, r + k, r)
+    pieces = exact_pieces(k, s.dtype)
     if pieces is None:
         q = floor_div(s, k)
         return q, remainder(s, k, q)
