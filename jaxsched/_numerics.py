@@ -916,20 +916,28 @@ def plain_steps(mirror: bool = False):
 SELECT_CHAIN = 16  # take: tables up to this size, a chain of selects
 
 
-def _search(boundaries: jax.Array, step: jax.Array, strict: bool) -> jax.Array:
+UNROLLED_SEARCH = 2**14 - 1  # count_below: the halvings unrolled up to this many boundaries
+
+
+def _search(boundaries: jax.Array, step: jax.Array, strict: bool,
+            unrolled_up_to: int = UNROLLED_SEARCH) -> jax.Array:
     """:func:`count_below` of sorted 1-D `boundaries` by binary lifting:
     from a count of 0, for each power of two from the largest below the
     number N of boundaries down to 1, add it where the boundary that many
     further on is still below the step: one gather, one compare and one
-    select per halving, one carried array, in a rolled loop (the same
-    program whatever N).
+    select per halving, one carried array. Unrolled up to `unrolled_up_to`
+    boundaries (at most 14 halvings: XLA fuses them into one pass over the
+    steps), in a rolled loop beyond (the same program whatever N).
 
     Measured on 10**5 steps beside ``jnp.searchsorted(method="scan_unrolled")``
     (whose halvings each take every earlier one's result as an input, and
-    whose compile time grows with N: 70-110 ms at N = 40-300, 212 ms at
-    10**5): 0.99-1.04x its time at N = 40-300, 0.85x at 1,000, 0.6-0.75x
-    at 10**4 and 10**5, compiled in 60-85 ms at any N. (The same halvings
-    unrolled: 1.0-1.1x, compiled in 70-120 ms up to N = 1,000.)
+    whose compile time grows with N: 110-170 ms at N = 40-1,000, 320 ms at
+    10**5), on 2026-12-08: unrolled 1.02-1.11x its time at N = 40-1,000,
+    0.83-1.10x at 10**4, compiled in 110-200 ms; the rolled loop
+    1.04-1.35x at N = 40-10**4 (each halving a pass over the steps), 0.97x
+    at 10**5, compiled in 77-129 ms at any N (in an earlier session's runs
+    the loop had been 0.99-1.04x at N = 40-300 and 0.6-0.75x at 10**4 and
+    10**5: the machine's phases move it more than the unrolled search).
     """
     dtype = jnp.promote_types(boundaries.dtype, step.dtype)
     table, step = jnp.asarray(boundaries, dtype), jnp.asarray(step, dtype)
@@ -943,8 +951,12 @@ def _search(boundaries: jax.Array, step: jax.Array, strict: bool) -> jax.Array:
         return where(below(entry, step), candidate, count)
 
     count = jnp.zeros(step.shape, jax.dtypes.canonicalize_dtype(jnp.int_))
-    with jax.disable_jit(False):  # (a loop in the program, not log2 N copies)
-        count = jax.lax.fori_loop(0, levels, halving, count)
+    if n <= unrolled_up_to:
+        for i in range(levels):
+            count = halving(i, count)
+    else:
+        with jax.disable_jit(False):  # (a loop in the program, not log2 N copies)
+            count = jax.lax.fori_loop(0, levels, halving, count)
     # (A candidate past the table reads its last entry: taken where every
     # boundary is below the step, where the count is then n.)
     return jnp.minimum(count, n)
@@ -994,16 +1006,17 @@ def select_chain(reached: list, *tables: Any) -> list[jax.Array]:
 
 
 def count_below(boundaries: jax.Array, step: jax.Array, *, strict: bool,
-                search_above: int = 32) -> jax.Array:
+                search_above: int = 32, unrolled_up_to: int = UNROLLED_SEARCH) -> jax.Array:
     """How many boundaries lie below `step`: ``b < step`` (`strict`) or
     ``b <= step``, compared in the common dtype of the two (IEEE: no
     boundary is below a NaN step, its count is 0).
 
     Up to `search_above` boundaries (or boundaries with leading batch axes):
     one broadcast compare, cheaper than a search and one op whatever the
-    count; above, a binary search (:func:`_search`).
+    count; above, a binary search (:func:`_search`), unrolled up to
+    `unrolled_up_to` boundaries.
     """
     if boundaries.ndim == 1 and boundaries.shape[0] > search_above:
-        return _search(boundaries, step, strict)
+        return _search(boundaries, step, strict, unrolled_up_to)
     compare = jnp.greater if strict else jnp.greater_equal
     return jnp.sum(compare(step[..., None], boundaries), axis=-1)

@@ -19,24 +19,31 @@ def _schedule(n):
     return jaxsched.PiecewiseConstantDecay(boundaries, values)
 
 
-def test_program_size_does_not_grow_with_the_number_of_boundaries():
+def test_program_size_is_bounded_whatever_the_number_of_boundaries():
     """The traced program has a bounded size: a select per value for up to
     16 values (15 boundaries), a broadcast compare up to 32 boundaries, a
-    binary search in a rolled loop beyond (33 and 10,000 give the same
-    program). Compile times are measured by benchmarks/run.py (its
-    piecewise workload)."""
+    binary search beyond, unrolled up to 16,383 boundaries (a few
+    operations per halving: 6 halvings at 33, 14 at 16,383), in a rolled
+    loop from 16,384 on (16,384 and 100,000 give the same program). Compile
+    times are measured by benchmarks/run.py (its piecewise workload)."""
     steps = jnp.arange(100, dtype=jnp.int32)
     sizes = {}
-    for n in (1, 10, 15, 16, 32, 33, 100, 10_000):
+    for n in (1, 10, 15, 16, 32, 33, 100, 10_000, 16_383, 16_384, 100_000):
         sched = _schedule(n)
         as_argument = jax.make_jaxpr(lambda s, t: s(t))(sched, steps)
         captured = jax.make_jaxpr(lambda t: sched(t))(steps)
         leaves = jax.tree_util.tree_leaves(sched)
         assert len(leaves) == 2  # boundaries and values: one array leaf each
         sizes[n] = (program_size(as_argument.jaxpr), program_size(captured.jaxpr))
-    assert sizes[33] == sizes[100] == sizes[10_000]
+    assert sizes[16_384] == sizes[100_000]  # the rolled loop
     assert sizes[16] == sizes[32]  # the compare path: size independent of n
-    largest = sizes[15]  # the longest select chain
+    # The unrolled search: the same operations per halving.
+    per_halving = [(b - a) / (14 - 6) for a, b in zip(sizes[33], sizes[16_383])]
+    assert per_halving[0] == per_halving[1] and 0 < per_halving[0] <= 12, sizes
+    for n, halvings in ((100, 7), (10_000, 14)):
+        assert [s - h * (halvings - 6) for s, h in zip(sizes[n], per_halving)] == list(
+            sizes[33]), (n, sizes)
+    largest = max(sizes[15], sizes[16_383])  # the longest select chain, search
     assert all(size <= largest for size in sizes.values()), sizes
 
 
@@ -57,7 +64,8 @@ def test_count_below_searches_like_a_broadcast_compare(n, dtype):
     # compare of every step with every boundary, both sides, on every
     # boundary +-1 (and +-1/2 for floats), before the first and past the
     # last, and a float step's NaN (below every boundary: IEEE), infinities
-    # and signed zeros; under jit and vmap (a table per configuration).
+    # and signed zeros; under jit and vmap (a table per configuration);
+    # unrolled (up to 16,383 boundaries) and in the rolled loop (beyond).
     from jaxsched._numerics import count_below
 
     rng = np.random.default_rng(n)
@@ -69,17 +77,18 @@ def test_count_below_searches_like_a_broadcast_compare(n, dtype):
     table = b.astype(dtype)
     tables = np.stack([table, table + 3])
 
-    @jax.jit  # one program: both sides, alone and under vmap
+    @jax.jit  # one program: both sides, unrolled and rolled, alone and under vmap
     def counts(table, tables, steps):
-        return [(count_below(table, steps, strict=strict),
-                 jax.vmap(lambda t: count_below(t, steps, strict=strict))(tables))
-                for strict in (True, False)]
+        return [(count_below(table, steps, strict=strict, unrolled_up_to=unrolled),
+                 jax.vmap(lambda t: count_below(t, steps, strict=strict,
+                                                unrolled_up_to=unrolled))(tables))
+                for unrolled in (n, 0) for strict in (True, False)]
 
     def broadcast_count(t, strict):  # NumPy: every step against every boundary
         below = (t[None, :] < steps[:, None]) if strict else (t[None, :] <= steps[:, None])
         return below.sum(axis=1)
 
-    for strict, (got, swept) in zip((True, False), counts(table, tables, steps)):
+    for strict, (got, swept) in zip((True, False) * 2, counts(table, tables, steps)):
         want = broadcast_count(table, strict)
         np.testing.assert_array_equal(got, want, err_msg=f"strict={strict}")
         np.testing.assert_array_equal(swept[0], want)
