@@ -61,6 +61,23 @@ class ExponentialDecay(LearningRateSchedule):
         check(self, "decay_steps", lambda v: v > 0, "must be > 0")
         check(self, "decay_rate", lambda v: v > 0, "must be > 0")
 
+    @property
+    def _plain(self) -> tuple[str, ...] | None:
+        # The staircase's exact floor of a traced decay_steps (a sweep)
+        # corrects its estimate both ways; steps in [0, 2**mantissa) by an
+        # integral decay_steps >= 2 need one correction (nx.floor_div).
+        return ("decay_steps",) if self.staircase else None
+
+    def _plain_steps(self, step: jax.Array) -> jax.Array:
+        return super()._plain_steps(step) & jnp.all(jnp.asarray(self.decay_steps) >= 2)
+
+    def _needs_plain_branch(self, step: jax.Array) -> bool:
+        # A decay_steps known while tracing whose quotients floor_div takes
+        # with one correction already (integer steps): no second formula.
+        dtype = nx.compute_dtype(self._result_dtype())
+        with nx.step_floor(step):
+            return nx._reciprocals_away(nx.as_float(self.decay_steps, dtype), dtype) is None
+
     def _rate(self, step: jax.Array, dtype) -> jax.Array:
         lr, rate = nx.cast(dtype, self.initial_learning_rate, self.decay_rate)
         p = _progress(step, self.decay_steps, self.staircase, dtype)

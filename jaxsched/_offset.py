@@ -70,6 +70,8 @@ class ExponentialDecayWithOffset(_Offset, ExponentialDecay):
     """
 
     base_lr_class = ExponentialDecay
+    # (No fmod-free staircase branch: the shifted steps reach below 0.)
+    _plain = None
 
     def __post_init__(self):
         if self.staircase is None:
