@@ -196,11 +196,16 @@ class PiecewiseScales(LearningRateSchedule):
     def _finite_rate(self, dtype) -> bool:
         # Every rate is a value of the table or between two of them: finite
         # when the table is well inside the range (known while tracing; the
-        # difference of two values too), no final clamp.
-        return nx.well_inside(dtype, self._table(dtype)[2])
+        # difference of two values too), no final clamp. Constant pieces:
+        # _rate saturates the table itself (once per configuration, not
+        # once per step: a sweep's tables are traced).
+        return (self.interpolate_type == "constant"
+                or nx.well_inside(dtype, self._table(dtype)[2]))
 
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         xp, b, v = self._table(dtype)
+        if self.interpolate_type == "constant" and not nx.well_inside(dtype, v):
+            v = nx.saturate(v, dtype)  # (every rate is one of its values, or NaN)
         if self.interpolate_type == "constant" and v.ndim == 1 and v.shape[0] <= 16:
             # A few values: a chain of selects on the comparisons (``v[j]``
             # once ``boundaries[j-1] <= step``), no index and no gather. A NaN
