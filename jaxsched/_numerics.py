@@ -514,9 +514,7 @@ def floor_div(s: jax.Array, k: jax.Array) -> jax.Array:
     rounded away from the floor by the step's sign).
     """
     if _PLAIN.get():
-        # (No derivative: the floor is piecewise constant.)
-        inv = _reciprocal_rounded_up(jax.lax.stop_gradient(k))
-        q = jnp.floor(jax.lax.stop_gradient(s) * inv)
+        q = _plain_quotient(s, k)
         return where(q * k > s, q - 1, q)
     inv = _reciprocals_away(k, s.dtype)
     if inv is not None:
@@ -578,11 +576,10 @@ def floor_divmod(s: jax.Array, k: jax.Array) -> tuple[jax.Array, jax.Array]:
     quotient is exact below ``2**mantissa``, within one above).
     """
     if _PLAIN.get():
-        # floor_div's estimate (never below the quotient, at most one
-        # above), and the remainder's sign corrects both: one comparison
-        # and one product fewer than the corrected quotient first. (In
-        # plain_steps, s - q * k is exact.)
-        q = jnp.floor(jax.lax.stop_gradient(s) * _reciprocal_rounded_up(jax.lax.stop_gradient(k)))
+        # The remainder's sign corrects the estimate and the remainder both:
+        # one comparison and one product fewer than the corrected quotient
+        # first. (In plain_steps, s - q * k is exact.)
+        q = _plain_quotient(s, k)
         r = s - q * k
         low = r < 0
         return where(low, q - 1, q), where(low, r + k, r)
@@ -640,6 +637,13 @@ def exact_pieces(k: Any, dtype: np.dtype) -> tuple[Any, ...] | None:
         rest -= piece
         pieces.append(np.asarray(piece, dtype)[()])
     return tuple(pieces)
+
+
+def _plain_quotient(s: jax.Array, k: jax.Array) -> jax.Array:
+    """In :func:`plain_steps`: ``floor(s / k)`` or one above it (never
+    below), from the reciprocal rounded up. (No derivative: the floor is
+    piecewise constant.)"""
+    return jnp.floor(jax.lax.stop_gradient(s) * _reciprocal_rounded_up(jax.lax.stop_gradient(k)))
 
 
 def _reciprocal_rounded_up(k: Any) -> Any:
