@@ -164,6 +164,9 @@ class LearningRateSchedule(Configurable):
     _plain: tuple[str, ...] | None = None
     # The fewest steps an array needs to take the fmod-free branch.
     _plain_min_steps = PLAIN_BRANCH_MIN_STEPS
+    # The least value of the `_plain` hyperparameters in the plain branch
+    # (nx.floor_div's plain form wants a divisor of at least 2); None: any.
+    _plain_at_least: float | None = None
     # The formula has a cheaper form for steps >= 0 (nx.known_nonnegative
     # in it), taken only where a wrapper knows its step is (never tested).
     _nonnegative_form = False
@@ -278,9 +281,12 @@ class LearningRateSchedule(Configurable):
             # hyperparameters, the steps shared: _compiled_sweep) the work is
             # configs x steps however few the steps: there any array of steps
             # takes it. (Only the schedule called: a nested schedule's step
-            # may be computed from swept hyperparameters.)
-            plain = self._plain_steps(step)  # (on the steps before a shift)
-            if self._shifted:
+            # may be computed from swept hyperparameters.) Hyperparameters
+            # known while tracing that rule the plain branch out: none.
+            hyper = self._plain_hyperparameters()
+            plain = (None if nx.on_host(hyper) and not hyper
+                     else self._plain_steps(step) & hyper)  # (steps before a shift)
+            if self._shifted and plain is not None:
                 # Offsets: steps in [0, 2**mantissa) shifted by an offset the
                 # class accepts lie where the plain formula is exact (for a
                 # cosine, that includes the mirror before step 0).
@@ -303,8 +309,7 @@ class LearningRateSchedule(Configurable):
         return self._formula(step, *extra)
 
     def _plain_steps(self, step: jax.Array) -> jax.Array:
-        """True when every step is in [0, 2**mantissa) of the compute dtype
-        and every hyperparameter named in ``_plain`` is an integer."""
+        """True when every step is in [0, 2**mantissa) of the compute dtype."""
         bound_bits = jnp.finfo(nx.compute_dtype(self._result_dtype())).nmant + 1
         if jnp.issubdtype(step.dtype, jnp.integer):
             # One OR over the steps (a third cheaper than comparing each):
@@ -317,12 +322,23 @@ class LearningRateSchedule(Configurable):
                 ok = bits >= 0
         else:
             ok = jnp.all((step >= 0) & (step < 2**bound_bits))
+        return ok
+
+    def _plain_hyperparameters(self) -> Any:
+        """True when every hyperparameter named in ``_plain`` is an integer
+        (at least ``_plain_at_least``): a NumPy bool where all are known
+        while tracing."""
+        ok = np.True_
         for name in self._plain:
-            if getattr(self, name) is None:
+            value = getattr(self, name)
+            if value is None:
                 continue
-            value = jnp.asarray(getattr(self, name))
-            if not jnp.issubdtype(value.dtype, jnp.integer):
-                ok = ok & jnp.all(value == jnp.floor(value))
+            xp = np if nx.on_host(value) else jnp
+            value = xp.asarray(value)
+            if not xp.issubdtype(value.dtype, np.integer):
+                ok = ok & xp.all(value == xp.floor(value))
+            if self._plain_at_least is not None:
+                ok = ok & xp.all(value >= self._plain_at_least)
         return ok
 
     def _needs_plain_branch(self, step: jax.Array) -> bool:

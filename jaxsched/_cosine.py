@@ -278,9 +278,7 @@ class CosineDecayRestarts(LearningRateSchedule):
             return None
         return ("first_decay_steps",)
 
-    def _plain_steps(self, step: jax.Array) -> jax.Array:
-        # (nx.floor_div's plain form wants a divisor of at least 2.)
-        return super()._plain_steps(step) & jnp.all(jnp.asarray(self.first_decay_steps) >= 2)
+    _plain_at_least = 2
 
     def __post_init__(self):
         super().__post_init__()

@@ -68,19 +68,14 @@ class ExponentialDecay(LearningRateSchedule):
         # integral decay_steps >= 2 need one correction (nx.floor_div).
         return ("decay_steps",) if self.staircase else None
 
-    def _plain_steps(self, step: jax.Array) -> jax.Array:
-        return super()._plain_steps(step) & jnp.all(jnp.asarray(self.decay_steps) >= 2)
+    _plain_at_least = 2
 
     def _needs_plain_branch(self, step: jax.Array) -> bool:
         # A decay_steps known while tracing whose quotients floor_div takes
-        # with one correction already (integer steps), or that the plain
-        # branch would refuse (fractional, below 2): no second formula.
+        # with one correction already (integer steps): no second formula.
         dtype = nx.compute_dtype(self._result_dtype())
-        k = nx.as_float(self.decay_steps, dtype)
-        if nx.on_host(k) and np.ndim(k) == 0 and not (k >= 2 and k == np.floor(k)):
-            return False
         with nx.step_floor(step):
-            return nx._reciprocals_away(k, dtype) is None
+            return nx._reciprocals_away(nx.as_float(self.decay_steps, dtype), dtype) is None
 
     def _rate(self, step: jax.Array, dtype) -> jax.Array:
         lr, rate = nx.cast(dtype, self.initial_learning_rate, self.decay_rate)
