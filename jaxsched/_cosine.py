@@ -329,6 +329,8 @@ def _restart(s, k, t):
             past_end = False
         else:
             i, to_end, period, past_end = _geometric_periods(s, k, t)
+            if t > 1:  # (steps before 0 taken care of: period 0)
+                return i, to_end, period, past_end
     else:
         geometric = t != 1
         # `t_g` keeps the branch not taken finite.
@@ -378,25 +380,40 @@ def _geometric_periods(s, k, t):
     high = nx.highest_step()  # (integer steps: all below it, or not)
     s_g = (s if xp is np and high is not None and bool(np.all(2 * high < top))
            else jnp.minimum(s, top))
-    x = (s_g / k) * (t - 1)  # S_i <= s <=> t ** i <= 1 + x  (t > 1)
-    beyond = x <= -1  # log1p undefined: past k / (1 - t) for t < 1, or s < 0
-    # (t > 1: only steps before 0 are beyond.)
-    past_end = False if xp is np and bool(np.all(t > 1)) else beyond & (s > 0)
-    x = nx.where(beyond, jnp.zeros_like(x), x)
+    growing = xp is np and bool(np.all(t > 1))  # (known while tracing)
+    if growing:
+        # Steps before 0 in period 0, whose start and length (G_0 = 0,
+        # t**0 = 1) give them k - s to its end and k: the index from
+        # max(s, 0), the rest from s.
+        s_i = jnp.maximum(s_g, 0)
+        x = s_i / k if bool(np.all(t - 1 == 1)) else (s_i / k) * (t - 1)
+        past_end = False
+    else:
+        s_i = s_g
+        x = (s_g / k) * (t - 1)  # S_i <= s <=> t ** i <= 1 + x  (t > 1)
+        beyond = x <= -1  # log1p undefined: past k / (1 - t) for t < 1, or s < 0
+        past_end = beyond & (s > 0)
+        x = nx.where(beyond, jnp.zeros_like(x), x)
     # log1p(t - 1): log(t) keeps only a few digits of itself for t near 1.
-    i = jnp.maximum(jnp.floor(jnp.log1p(x) / xp.log1p(t - 1)), 0)
+    i = jnp.floor(jnp.log1p(x) / xp.log1p(t - 1))  # (>= 0 where x >= 0)
+    if not growing:
+        i = jnp.maximum(i, 0)
     # Check the estimate against the period's start S_i = k * G_i and end
     # S_i + k * t**i, and move it by one where the logarithm rounded across a
     # boundary. One pass gives G_i and t**i; G and t**i of i + 1 and i - 1 are
     # a sum and a product or quotient of them, exact whenever representable.
+    # (Not both: the end is at or after the start, rounded too. With s_i >= 0
+    # an index 0, whose start is 0, is never moved down.)
     total, power = _geometric_sum(t, i, n_bound=_index_bound(k, t, s.dtype))
-    up = k * (total + power) <= s_g
-    down = (k * total > s_g) & (i > 0) & ~up
+    up = k * (total + power) <= s_i
+    down = k * total > s_i
+    if not growing:
+        down = down & (i > 0)
     i = nx.where(up, i + 1, nx.where(down, i - 1, i))
     previous = power / t
     total = nx.where(up, total + power, nx.where(down, total - previous, total))
-    power = nx.where(up, power * t, nx.where(down, previous, power))
-    return i, k * total + k * power - s_g, k * power, past_end
+    period = k * nx.where(up, power * t, nx.where(down, previous, power))
+    return i, k * total + period - s_g, period, past_end
 
 
 class LinearCosineDecay(LearningRateSchedule):
