@@ -372,8 +372,13 @@ def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
     :func:`safe_pow`'s only outside its domain (``0 ** p`` for p < 0 or
     NaN: unvalidated, traced hyperparameters).
     """
-    return _scaled_power(power, *_saturation(lr, base, p, per_step, nonnegative),
-                         lr, base, p)
+    mode, held, a, b = _saturation(lr, base, p, per_step, nonnegative)
+    if mode == "never" and on_host(lr, base) and bool(np.all(np.asarray(base) > 0)):
+        # Nothing held, and only `p` traced, with a positive base: the
+        # power's own derivative is finite everywhere, no guard to hide (a
+        # captured schedule's program, without a custom_jvp to trace).
+        return lr * jnp.power(base, p)
+    return _scaled_power(power, mode, held, a, b, lr, base, p)
 
 
 def _saturation(lr, base, p, per_step, nonnegative=False):
