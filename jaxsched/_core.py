@@ -286,6 +286,11 @@ class LearningRateSchedule(Configurable):
             hyper = self._plain_hyperparameters()
             plain = (None if nx.on_host(hyper) and not hyper
                      else self._plain_steps(step) & hyper)  # (steps before a shift)
+            finite = None if plain is None else self._finite_test()
+            if finite is not None:
+                # Swept hyperparameters whose rate stays finite: the plain
+                # branch without the final clamp (one operation per step).
+                plain = plain & finite
             if self._shifted and plain is not None:
                 # Offsets: steps in [0, 2**mantissa) shifted by an offset the
                 # class accepts lie where the plain formula is exact (for a
@@ -301,8 +306,12 @@ class LearningRateSchedule(Configurable):
             mirror = self._shifted and not getattr(self, "hold_before_offset", False)
 
             def plain_formula():
-                with nx.plain_steps(mirror=mirror):
-                    return self._formula(step, *extra)
+                token = _FINITE_TESTED.set(self if finite is not None else None)
+                try:
+                    with nx.plain_steps(mirror=mirror):
+                        return self._formula(step, *extra)
+                finally:
+                    _FINITE_TESTED.reset(token)
 
             return jax.lax.cond(nx.every(plain), plain_formula,
                                 lambda: self._formula(step, *extra))
@@ -379,7 +388,8 @@ class LearningRateSchedule(Configurable):
             # (_finite_rate knows the compute dtype's range: a narrower
             # result, half precision, keeps its clamp.)
             finite = self._saturated or (
-                np.dtype(out) == np.dtype(dtype) and self._finite_rate(dtype))
+                np.dtype(out) == np.dtype(dtype)
+                and (_FINITE_TESTED.get() is self or self._finite_rate(dtype)))
         return (rate if finite else nx.saturate(rate, out)).astype(out)
 
     def _finite_rate(self, dtype: np.dtype) -> bool:
@@ -387,6 +397,15 @@ class LearningRateSchedule(Configurable):
         range for every step it can see (see ``nx.lowest_step``): no final
         saturation. (``_saturated``: for every step.)"""
         return False
+
+    def _finite_test(self) -> jax.Array | None:
+        """For a class with a plain branch, whose hyperparameters are not all
+        known while tracing: a traced boolean, true where ``_rate`` stays
+        in the finite range of the compute dtype at every step the plain
+        branch takes (``_finite_rate``'s test on traced values). It joins
+        the branch's condition, and the branch drops the final clamp. None:
+        no test (the clamp stays, or ``_finite_rate`` decides)."""
+        return None
 
     def _rate_bound(self, dtype: np.dtype, low: float) -> float | None:
         """A bound on ``|self(step)|`` over every step from `low` on (a float,
@@ -450,6 +469,12 @@ except ImportError:  # pragma: no cover
 # a schedule runs with.
 _USER_SETTINGS: contextvars.ContextVar[tuple[bool, dict] | None] = contextvars.ContextVar(
     "jaxsched_user_settings", default=None)
+
+
+# The schedule whose plain branch is being traced with its `_finite_test`
+# in the branch's condition (see _traced_inline): its formula needs no clamp.
+_FINITE_TESTED: contextvars.ContextVar = contextvars.ContextVar(
+    "jaxsched_finite_tested", default=None)
 
 
 @contextlib.contextmanager

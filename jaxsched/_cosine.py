@@ -605,7 +605,8 @@ def _standard_normal(key: jax.Array, words, dtype) -> jax.Array:
                 folded = jax.random.fold_in(k, nx.where(i == 0, lo, hi))
                 return i + 1, nx.where((i == 0) | (hi != 0), folded, k)
 
-            _, k = jax.lax.while_loop(lambda turn: turn[0] < 2, fold, (0, key))
+            with jax.disable_jit(False):  # (a loop, not two turns of Python: _own_code)
+                _, k = jax.lax.while_loop(lambda turn: turn[0] < 2, fold, (0, key))
             return jax.random.normal(k, (), dtype)
 
         return jax.vmap(one, in_axes=(None if one_key else 0, 0, 0))(keys, *flat).reshape(shape)

@@ -525,6 +525,19 @@ class Cyclic(LearningRateSchedule):
         shrinks = self.mode != "exp_range" or (nx.on_host(gamma) and bool(np.all(gamma <= 1)))
         return shrinks and nx.well_inside(dtype, base, top)
 
+    def _finite_test(self) -> jax.Array | None:
+        # Swept: base_lr and max_lr within a quarter of the range, and gamma
+        # at most 1 for exp_range (a sweep without the clamp: 1.0x the
+        # limit's time where the cycle's arithmetic fits in the cache, 1.2x
+        # with it).
+        dtype = nx.compute_dtype(self._result_dtype())
+        base, top, gamma = nx.cast(dtype, self.base_lr, self.max_lr, self.gamma)
+        if nx.on_host(base, top, gamma):
+            return None  # (_finite_rate decides)
+        limit = float(np.finfo(dtype).max) / 4
+        ok = jnp.all(jnp.abs(base) < limit) & jnp.all(jnp.abs(top) < limit)
+        return ok & jnp.all(gamma <= 1) if self.mode == "exp_range" else ok
+
     def _rate(self, s: jax.Array, dtype) -> jax.Array:
         base, top, gamma = nx.cast(dtype, self.base_lr, self.max_lr, self.gamma)
         up, down, length = self._halves(dtype)

@@ -35,6 +35,7 @@ import pytest
 
 import jaxsched
 from cases import ROW_IDS, ROWS, compile_with_xla_defaults, run_fast_compiled
+from reference_modern import torch_cyclic
 
 F32 = np.finfo(np.float32)
 EDGES = [np.inf, -np.inf, F32.max, -F32.max, F32.tiny, -F32.tiny]
@@ -262,6 +263,50 @@ def test_captured_wide_rates_keep_their_final_clamp(name):
     ints = jnp.asarray([-(2**31), -10, 0, 10, 1010, 2**31 - 1], jnp.int32)
     np.testing.assert_allclose(jax.jit(lambda t: sched(t))(ints), sched(ints), rtol=1e-5)
 
+
+
+# A sweep's plain branch (Cyclic's) tests that the swept rates stay finite
+# (_finite_test) and then drops the final clamp; a configuration that could
+# leave the range sends the whole batch to the branch that keeps it.
+@pytest.mark.parametrize("mode", ["triangular", "triangular2", "exp_range"])
+def test_swept_plain_branch_drops_the_clamp_only_where_every_rate_is_finite(mode):
+    steps = jnp.arange(0, 400, 7, dtype=jnp.int32)
+    gamma = 0.99 if mode == "exp_range" else 1.0
+
+    def sweep(base, top):
+        return jax.jit(jax.vmap(lambda b, t: jaxsched.Cyclic(
+            b, t, 10, 30, mode=mode, gamma=gamma)(steps)))(
+                jnp.asarray(base, jnp.float32), jnp.asarray(top, jnp.float32))
+
+    def expected(b, m):
+        return np.array([torch_cyclic(float(t), float(np.float32(b)), float(np.float32(m)),
+                                      10, 30, mode, gamma) for t in np.asarray(steps)])
+
+    moderate = ([0.01, -1.0, 2e37], [0.1, 5.0, -8e37])
+    got = np.asarray(sweep(*moderate), np.float64)
+    for row, b, m in zip(got, *moderate):
+        # (float32 roundings of the amplitude: a rate crossing 0 keeps them)
+        np.testing.assert_allclose(row, expected(b, m), rtol=2e-6,
+                                   atol=2e-6 * max(abs(b), abs(m)))
+    # A max_lr beyond a quarter of the range: the whole batch takes the
+    # branch with the clamp (the same values).
+    wide = ([0.01, 0.0], [0.1, 3e38])
+    got = np.asarray(sweep(*wide), np.float64)
+    for row, b, m in zip(got, *wide):
+        np.testing.assert_allclose(row, expected(b, m), rtol=2e-6,
+                                   atol=2e-6 * max(abs(b), abs(m)))
+    if mode == "exp_range":
+        # A swept gamma above 1: the rate grows past the range, held at
+        # the largest float.
+        grow = jax.jit(jax.vmap(lambda g: jaxsched.Cyclic(0.0, 2.0, 10, 30, mode=mode,
+                                                          gamma=g)(steps * 40 + 10)))
+        got = np.asarray(grow(jnp.asarray([0.99, 1.5], jnp.float32)), np.float64)
+        assert np.all(np.isfinite(got)) and np.any(got[1] == F32.max)
+    # The moderate batch's program has a branch without a clamp.
+    text = jax.jit(jax.vmap(lambda b, t: jaxsched.Cyclic(b, t, 10, 30, mode=mode,
+                                                         gamma=gamma)(steps))).lower(
+        *(jnp.asarray(v, jnp.float32) for v in moderate)).as_text()
+    assert text.count("stablehlo.clamp") == 1, text
 
 # The bound a schedule states on its rate from a step on (_rate_bound, for a
 # wrapper that then needs no clamp: the warmups) must hold: every config of
