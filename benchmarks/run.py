@@ -22,8 +22,13 @@ backend (Keras' own classes only). Workloads:
 
 Times are medians of interleaved rounds (every library once per round, in
 turn, so that the machine's drift hits all alike); each timed sample runs a
-compiled executable enough times to take a few milliseconds, then
-``block_until_ready``. Compilation (``lower().compile()``) is timed apart.
+compiled executable enough times to take a few milliseconds, with at most
+two calls in flight (``block_until_ready`` on the one before), and glibc's
+malloc set to keep freed blocks (``keep_freed_memory``): outputs reuse
+memory already touched, no page faults per call. (A 16 MB sweep output is
+half of this machine's 32 MB L3 cache: a sweep's time still moves between
+rows and runs, 0.4 to 2.6 ms for Cyclic's limit, the ratio less.)
+Compilation (``lower().compile()``) is timed apart.
 Ratios are medians of the per-round ratios to the limit (below 1: faster).
 Not part of the test run. Run from the repository root::
 
@@ -37,6 +42,8 @@ samples; the default is what the README's table comes from.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import json
 import os
 import platform
@@ -95,10 +102,18 @@ def sampler(fn, target_s):
     number = max(1, min(2000, round(target_s / max(single, 1e-7))))
 
     def once():
+        # At most two calls in flight: the next is dispatched while one
+        # runs, and each output's memory is free again for the call after
+        # next (thousands of 16 MB outputs in flight turned a sweep into a
+        # test of page faults, 0.3 or 5 ms for the same program by the
+        # order of the rows).
         start = time.perf_counter()
-        for _ in range(number):
+        previous = fn()
+        for _ in range(number - 1):
             out = fn()
-        jax.block_until_ready(out)
+            jax.block_until_ready(previous)
+            previous = out
+        jax.block_until_ready(previous)
         return (time.perf_counter() - start) / number
 
     return once
@@ -591,6 +606,23 @@ def machine() -> str:
             f"{kv}")
 
 
+def keep_freed_memory():
+    """Make glibc's malloc keep large freed blocks for reuse (no mmap per
+    allocation, no trim): every call's output then lands in memory the
+    process already touched. Otherwise whether a 16 MB sweep output costs
+    thousands of page faults depended on malloc's adaptive threshold, so on
+    the rows run before it (a Cyclic sweep took 0.3 or 5 ms). False where
+    mallopt is missing (another C library): the timings then include it."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        # (32 MB: glibc's largest mmap threshold; the outputs are 16 MB.)
+        return bool(libc.mallopt(m_mmap_threshold, 32 << 20)
+                    and libc.mallopt(m_trim_threshold, (1 << 31) - 1))
+    except (OSError, AttributeError):
+        return False
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds, shorter samples")
@@ -620,7 +652,8 @@ def main(argv=None):
     if args.only:
         wanted = set(args.only.split(","))
         benches = [b for b in benches if b.name in wanted]
-    results = {"machine": machine(), "quick": args.quick, "rounds": args.rounds}
+    results = {"machine": machine(), "quick": args.quick, "rounds": args.rounds,
+               "freed_memory_kept": keep_freed_memory()}
     print(results["machine"], flush=True)
     start = time.perf_counter()
     if "import" in workloads:
