@@ -157,6 +157,17 @@ def _geometric_sum(
     small = None if bounded else n < 2**bits
     # (Unsigned: n >= 0, and a table read needs no wrap of negative indices.)
     e = (n if bounded else nx.where(small, n, 0)).astype(jnp.uint32)
+    if bounded and nx.on_host(base) and np.ndim(base) == 0 and base == 2:
+        # Base 2 (Keras' default t_mul): 2 ** e from its exponent bits, and
+        # 2 ** e - 1, the same numbers as the table below (each exact, or
+        # rounded once: checked for every e < 64 in float32 and float64),
+        # without reading a table (a gather from a constant: a sixth of a
+        # scalar first call's compile).
+        info = jnp.finfo(base.dtype)
+        bits_type = jnp.dtype(f"uint{8 * info.dtype.itemsize}")
+        exponent = (e.astype(bits_type) + (info.maxexp - 1)) << info.nmant
+        power = jax.lax.bitcast_convert_type(exponent, base.dtype)
+        return power - 1, power
     if nx.on_host(base) and np.ndim(base) == 0:
         # A base known while tracing: the same products and sums for every
         # e < 2**bits, on the host, read at e.

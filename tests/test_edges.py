@@ -414,6 +414,28 @@ def test_captured_restarts_round_as_eager_calls_do(t_mul, first, m_mul):
     np.testing.assert_allclose(captured, eager, rtol=2.5e-7, atol=1e-30)
 
 
+
+@pytest.mark.parametrize("x64", [False, True])
+@pytest.mark.parametrize("base, exact_up_to", [(2.0, 63), (3.0, 15), (0.5, 63)])
+def test_restart_periods_geometric_sums_are_exact_where_representable(x64, base, exact_up_to):
+    # (1 + t + ... + t**(n-1), t**n) of a t_mul known while tracing, for
+    # every index a bounded step can reach: t = 2 from the exponent's bits,
+    # others from the host's table. Expected: exact integers (Fractions),
+    # rounded once to the dtype.
+    from jaxsched._cosine import _geometric_sum
+
+    with jax.enable_x64(x64):
+        dtype = np.dtype(np.float64 if x64 else np.float32)
+        n = np.arange(exact_up_to + 1)
+        total, power = jax.jit(lambda i: _geometric_sum(dtype.type(base), i, n_bound=63.5))(
+            jnp.asarray(n, dtype))
+        t = Fraction(base)
+        want_power = np.array([float(t ** int(i)) for i in n], dtype)
+        want_total = np.array([float(sum((t**j for j in range(int(i))), Fraction(0)))
+                               for i in n], dtype)
+        np.testing.assert_array_equal(np.asarray(power), want_power)
+        np.testing.assert_array_equal(np.asarray(total), want_total)
+
 def test_value_and_grad_give_the_value_next_to_the_saturation_threshold():
     # -2 * t ** 7.3 passes -max at t = 172599.3 or so: wherever a step falls
     # in the margin, the derivative decides as the value does.
