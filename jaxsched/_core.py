@@ -398,6 +398,15 @@ class LearningRateSchedule(Configurable):
         saturation. (``_saturated``: for every step.)"""
         return False
 
+    def _float_step_dtype(self) -> np.dtype | None:
+        """The compute dtype, where the formula's value on an integer step
+        is its value on that step converted to this dtype and the formula
+        uses nothing else of the step's dtype (no ``nx.highest_step``, no
+        ``nx.lowest_step`` but through ``nx.known_nonnegative``, no raw
+        step): a wrapper may then pass the float (see ``_warmup_point``).
+        None: pass the step as it is. jaxsched's own classes only."""
+        return None
+
     def _finite_test(self) -> jax.Array | None:
         """For a class with a plain branch, whose hyperparameters are not all
         known while tracing: a traced boolean, true where ``_rate`` stays

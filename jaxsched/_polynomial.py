@@ -81,6 +81,13 @@ class PolynomialDecay(LearningRateSchedule):
     def _finite_rate(self, dtype) -> bool:
         return self._span_bound(dtype) is not None
 
+    def _float_step_dtype(self):
+        # Without cycles (whose ceil_div may use the integer dtype's range),
+        # the step only as a float; its lowest value through the hint.
+        if self.cycle or not type(self)._own or self._result_dtype() is None:
+            return None
+        return nx.compute_dtype(self._result_dtype())
+
     def _bound(self, dtype, low):
         span = self._span_bound(dtype, low)
         return None if span is None else span[0] + abs(float(nx.as_float(

@@ -52,7 +52,7 @@ class _Warmup(LearningRateSchedule):
             # so it is evaluated at ``where(step < warmup_steps, warmup_steps,
             # step)``. Integer steps and integer ``warmup_steps`` stay
             # integers (exact at any size); otherwise both are floats.
-            point, warming = _warmup_point(step, self.warmup_steps)
+            point, warming = _warmup_point(step, self.warmup_steps, after._float_step_dtype())
             with nx.nonnegative_step(point):
                 value = jnp.asarray(after(point))
             target = value
@@ -111,21 +111,32 @@ class _Warmup(LearningRateSchedule):
         return line is not None and line < float(np.finfo(dtype).max) / 4
 
 
-def _warmup_point(step: jax.Array, warmup_steps) -> tuple[jax.Array, jax.Array]:
+def _warmup_point(step: jax.Array, warmup_steps,
+                  float_dtype: np.dtype | None = None) -> tuple[jax.Array, jax.Array]:
     """``where(step < warmup_steps, warmup_steps, step)``, in the step's
     integer dtype when both are integers, else in a float dtype holding both,
-    and its condition: exactly the steps before the warmup's end."""
+    and its condition: exactly the steps before the warmup's end.
+
+    `float_dtype`: the inner schedule takes its step as a float of that
+    dtype and nothing else of it (``_float_step_dtype``): integer steps are
+    converted first and the point is their ``max`` with the converted
+    ``warmup_steps`` (the same floats: the conversion keeps the order),
+    whose conversion the warmup's line shares (one operation per step
+    fewer than the integer select and a second conversion)."""
     step = jnp.asarray(step)
     w = warmup_steps if nx.on_host(warmup_steps) else jnp.asarray(warmup_steps)
     if jnp.issubdtype(step.dtype, jnp.integer) and jnp.issubdtype(w.dtype, jnp.integer):
         # w >= 0 and (jit_safe) within int32: it fits the step's dtype.
         w = w.astype(step.dtype)
-    else:
-        dtype = nx.default_float()
-        for x in (step, w):
-            if jnp.issubdtype(x.dtype, jnp.floating):
-                dtype = jnp.promote_types(dtype, x.dtype)
-        step, w = nx.as_float(step, dtype), nx.as_float(w, dtype)
+        before = step < w
+        if float_dtype is not None:
+            return jnp.maximum(nx.as_float(step, float_dtype), nx.as_float(w, float_dtype)), before
+        return nx.where(before, w, step), before
+    dtype = nx.default_float()
+    for x in (step, w):
+        if jnp.issubdtype(x.dtype, jnp.floating):
+            dtype = jnp.promote_types(dtype, x.dtype)
+    step, w = nx.as_float(step, dtype), nx.as_float(w, dtype)
     before = step < w
     return nx.where(before, w, step), before
 
