@@ -80,7 +80,7 @@ class ExponentialDecay(LearningRateSchedule):
     def _rate(self, step: jax.Array, dtype) -> jax.Array:
         lr, rate = nx.cast(dtype, self.initial_learning_rate, self.decay_rate)
         p = _progress(step, self.decay_steps, self.staircase, dtype)
-        return nx.scaled_power(lr, rate, p)
+        return nx.scaled_power(lr, rate, p, constant_p=self.staircase)
 
     def _bound(self, dtype, low):
         # From step 0 on, a rate <= 1 only decays from lr.

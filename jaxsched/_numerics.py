@@ -338,7 +338,7 @@ def well_inside(dtype: np.dtype, *values: Any) -> bool:
 
 def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
                  power: Any = jnp.power, per_step: str = "p",
-                 nonnegative: bool = False) -> jax.Array:
+                 nonnegative: bool = False, constant_p: bool = False) -> jax.Array:
     """``lr * power(base, p)`` for base > 0 (base >= 0 with :func:`safe_pow` as
     `power`), holding the dtype's largest finite
     value (with the sign of `lr`) where it would overflow, with finite
@@ -362,7 +362,10 @@ def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
     its hyperparameter operand as it is (XLA simplifies ``x ** 1.0``).
     `nonnegative`: ``p >= 0`` (or NaN) by construction; with a base at
     most 1 and the room known while tracing, nothing is held and nothing
-    is tested.
+    is tested. `constant_p`: `p` has no derivative (a floor's result, whose
+    tangent is JAX's symbolic zero): with `lr` and `base` known while
+    tracing nothing in the power has one either, and the value needs no
+    guarded JVP (a captured staircase's program, without the custom_jvp).
 
     The guards that only keep derivatives finite (the inner ``where``, the
     zero test of :func:`safe_pow`) are in the JVP alone: the value is
@@ -373,11 +376,13 @@ def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
     NaN: unvalidated, traced hyperparameters).
     """
     mode, held, a, b = _saturation(lr, base, p, per_step, nonnegative)
-    if mode == "never" and on_host(lr, base) and bool(np.all(np.asarray(base) > 0)):
-        # Nothing held, and only `p` traced, with a positive base: the
-        # power's own derivative is finite everywhere, no guard to hide (a
-        # captured schedule's program, without a custom_jvp to trace).
-        return lr * jnp.power(base, p)
+    if on_host(lr, base) and (constant_p or (
+            mode == "never" and bool(np.all(np.asarray(base) > 0)))):
+        # Only `p` traced, and either without a derivative, or with nothing
+        # held and a positive base, where the power's own derivative is
+        # finite: no guard to hide (a captured schedule's program, without
+        # a custom_jvp to trace).
+        return _scaled_power_value(mode, held, a, b, lr, base, p)
     return _scaled_power(power, mode, held, a, b, lr, base, p)
 
 
