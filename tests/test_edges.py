@@ -228,6 +228,15 @@ def test_captured_growth_holds_the_largest_float_where_eager_calls_do(name):
     captured = jax.jit(lambda t: sched(t))(jnp.asarray(steps))
     _assert_same_values(np.asarray(captured, np.float64),
                         np.asarray(sched(steps), np.float64), steps, name)
+    # The captured program's derivative with respect to the step is a
+    # number everywhere, 0 where the value is held (its powers drop their
+    # guarded JVP where nothing but the step is traced).
+    # (grad outside the jit: the backward pass its own program, where XLA
+    # cannot simplify a 0 * inf away.)
+    grads = np.asarray(jax.vmap(jax.grad(jax.jit(lambda t: sched(t))))(jnp.asarray(steps)))
+    assert np.all(np.isfinite(grads)), (name, grads)
+    held = np.abs(np.asarray(captured, np.float64)) == F32.max
+    np.testing.assert_array_equal(grads[held], 0.0)
 
 
 # Rates that can leave the float range through their values (not a growing
