@@ -620,6 +620,10 @@ def _standard_normal(key: jax.Array, words, dtype) -> jax.Array:
                 _, k = jax.lax.while_loop(lambda turn: turn[0] < 2, fold, (0, key))
             return jax.random.normal(k, (), dtype)
 
+        if shape == ():
+            # A scalar step and key: the draw itself, without vmap's
+            # batching of every primitive (a shorter first trace).
+            return one(key, high, low)
         return jax.vmap(one, in_axes=(None if one_key else 0, 0, 0))(keys, *flat).reshape(shape)
 
     if np.size(low) < nx.MANY_STEPS:
