@@ -82,9 +82,12 @@ class PolynomialDecay(LearningRateSchedule):
         return self._span_bound(dtype) is not None
 
     def _float_step_dtype(self):
-        # Without cycles (whose ceil_div may use the integer dtype's range),
-        # the step only as a float; its lowest value through the hint.
-        if self.cycle or not type(self)._own or self._result_dtype() is None:
+        # Without cycles (whose ceil_div may use the integer dtype's range)
+        # and without an offset (PolynomialDecayWithOffset's integer shift is
+        # exact at any step), the step only as a float; its lowest value
+        # through the hint.
+        if (self.cycle or self._shifted or not type(self)._own
+                or self._result_dtype() is None):
             return None
         return nx.compute_dtype(self._result_dtype())
 

@@ -388,6 +388,33 @@ def test_captured_warmups_drop_their_clamp_only_where_the_rate_is_bounded(sched,
     np.testing.assert_allclose(captured, eager, rtol=2e-6, atol=0)
 
 
+
+@pytest.mark.parametrize("offset", [0, 2**30])
+@pytest.mark.parametrize("x64", [False, True])
+def test_warmups_past_their_end_give_the_inner_rate_at_large_integer_steps(offset, x64):
+    # A warmup passes its inner schedule max(float(step), float(w)) where
+    # that schedule takes its step as a float alone (PolynomialDecay); an
+    # offset's shift is exact in integers, so PolynomialDecayWithOffset gets
+    # the integer step. Expected: the formula in float64 at the exact step.
+    with jax.enable_x64(x64):
+        dtype = jnp.int64 if x64 else jnp.int32
+        top = 2**40 if x64 else 2**31 - 1
+        # (Past the warmup's end, w = 10, and from the offset on.)
+        steps = np.array([offset + d for d in (10, 11, 64, 99, 100, 2**24 + 1)] + [top],
+                         np.int64)
+
+        def poly(t):
+            s = min(t - offset, 100)
+            return (0.1 - 0.001) * (1 - s / 100) + 0.001
+
+        inner = (jaxsched.PolynomialDecayWithOffset(0.1, 100, 0.001, offset=offset) if offset
+                 else jaxsched.PolynomialDecay(0.1, 100, 0.001))
+        want = np.array([poly(float(t)) for t in steps])
+        for sched in (jaxsched.LinearWarmup(inner, 10, 0.0), jaxsched.PolynomialWarmUp(inner, 10)):
+            for call in (sched, jax.jit(lambda t, sched=sched: sched(t))):
+                got = np.asarray(call(jnp.asarray(steps, dtype)), np.float64)
+                np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=repr(sched))
+
 def test_captured_half_precision_rates_keep_their_clamp():
     # A float16 rate computed in float32: the range known to hold the
     # float32 rate (_finite_rate) is not float16's, whose final clamp stays.
