@@ -534,8 +534,7 @@ class Cyclic(LearningRateSchedule):
         base, top, gamma = nx.cast(dtype, self.base_lr, self.max_lr, self.gamma)
         if nx.on_host(base, top, gamma):
             return None  # (_finite_rate decides)
-        limit = float(np.finfo(dtype).max) / 4
-        ok = jnp.all(jnp.abs(base) < limit) & jnp.all(jnp.abs(top) < limit)
+        ok = nx.inside_test(dtype, base, top)
         return ok & jnp.all(gamma <= 1) if self.mode == "exp_range" else ok
 
     def _rate(self, s: jax.Array, dtype) -> jax.Array:

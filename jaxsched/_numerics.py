@@ -331,9 +331,23 @@ def well_inside(dtype: np.dtype, *values: Any) -> bool:
     them, is finite (see ``_core``'s ``_finite_rate``)."""
     if not on_host(*values):
         return False
-    limit = float(np.finfo(dtype).max) / 4
+    limit = _quarter(dtype)
     with np.errstate(all="ignore"):
         return all(bool(np.all(np.abs(np.asarray(v, np.float64)) < limit)) for v in values)
+
+
+def inside_test(dtype: np.dtype, *values: Any) -> jax.Array:
+    """:func:`well_inside`'s test in the program, for traced values (a
+    sweep's; see ``_core``'s ``_finite_test``): one boolean, false for NaN."""
+    limit = _quarter(dtype)
+    ok = jnp.asarray(True)
+    for v in values:
+        ok = ok & jnp.all(jnp.abs(v) < limit)
+    return ok
+
+
+def _quarter(dtype: np.dtype) -> float:
+    return float(np.finfo(dtype).max) / 4
 
 
 def scaled_power(lr: jax.Array, base: jax.Array, p: jax.Array,
