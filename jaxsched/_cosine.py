@@ -340,7 +340,11 @@ def _restart(s, k, t):
             past_end = False
         else:
             i, to_end, period, past_end = _geometric_periods(s, k, t)
-            if t > 1:  # (steps before 0 taken care of: period 0)
+            if t > 1:
+                # Steps before 0 are in period 0 already (its start 0 and
+                # length k give k - s to its end), whether k is known
+                # (the index from max(s, 0)) or traced (log1p's argument
+                # in (-1, 0) or set to 0, the index clamped at 0).
                 return i, to_end, period, past_end
     else:
         geometric = t != 1
@@ -397,7 +401,7 @@ def _geometric_periods(s, k, t):
         # t**0 = 1) give them k - s to its end and k: the index from
         # max(s, 0), the rest from s.
         s_i = jnp.maximum(s_g, 0)
-        x = s_i / k if bool(np.all(t - 1 == 1)) else (s_i / k) * (t - 1)
+        x = (s_i / k) * (t - 1)
         past_end = False
     else:
         s_i = s_g
@@ -599,8 +603,6 @@ def _standard_normal(key: jax.Array, words, dtype) -> jax.Array:
     # broadcast, 1.0x without). The same draws. (Fewer steps keep it
     # broadcast: a shorter program to compile, 15% of a scalar first call.)
     one_key = key.shape == () and np.size(low) >= nx.MANY_STEPS
-    keys = key if one_key else jnp.broadcast_to(key, shape).reshape(-1)
-    flat = [jnp.broadcast_to(w, shape).reshape(-1) for w in (high, low)]
 
     def draws(fold_high):
         def one(key, hi, lo):
@@ -624,6 +626,8 @@ def _standard_normal(key: jax.Array, words, dtype) -> jax.Array:
             # A scalar step and key: the draw itself, without vmap's
             # batching of every primitive (a shorter first trace).
             return one(key, high, low)
+        keys = key if one_key else jnp.broadcast_to(key, shape).reshape(-1)
+        flat = [jnp.broadcast_to(w, shape).reshape(-1) for w in (high, low)]
         return jax.vmap(one, in_axes=(None if one_key else 0, 0, 0))(keys, *flat).reshape(shape)
 
     if np.size(low) < nx.MANY_STEPS:
